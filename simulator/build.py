@@ -1,0 +1,69 @@
+"""Where disks come from: platform images, build VMs and on-premises disks.
+
+A build VM is created the way Packer and Azure Image Builder create one: from a
+generalized platform (Marketplace) image, with an OS profile, through the same
+:meth:`Platform.create_vm` every other VM goes through. So its disk is
+specialized until something deprovisions it.
+
+An on-premises disk is an OS installed and configured by hand, for the upload
+stage. provsim assumes it runs the Azure guest agent already configured for
+that machine (Linux: the agent's ``provisioned`` marker under the on-premises
+machine's id; Windows: Setup complete), i.e. specialized until generalized.
+"""
+
+from __future__ import annotations
+
+from simulator.deprovision import SysprepOptions, sysprep, waagent_deprovision
+from simulator.disk import Account, GuestDisk, MemoryDisk
+from simulator.errors import ProvsimError
+from simulator.guest import windows
+from simulator.guest.linux import PROVISIONED_MARKER
+from simulator.model import OsState, OsType
+from simulator.platform import Image, Platform, VirtualMachine
+from simulator.profile import generate_profile
+
+
+def platform_image(os_type: OsType) -> Image:
+    """A Marketplace image: generalized, the guest agent installed, nobody's identity on it."""
+    disk = MemoryDisk(hostname="localhost.localdomain" if os_type is OsType.LINUX else "WIN-TEMPLATE")
+    if os_type is OsType.LINUX:
+        disk.write_text("/usr/sbin/waagent", "#!/usr/bin/python3\n# WALinuxAgent\n")
+        disk.write_text("/etc/waagent.conf", "Provisioning.Agent=waagent\n")
+    else:
+        disk.write_text(windows.IMAGE_STATE, windows.GENERALIZE_RESEAL_TO_OOBE)
+        disk.write_text("C:/WindowsAzure/GuestAgent/WindowsAzureGuestAgent.exe", "")
+    name = "Canonical:ubuntu-24_04-lts:server" if os_type is OsType.LINUX else "MicrosoftWindowsServer:2022-datacenter"
+    return Image(name, os_type, disk, OsState.GENERALIZED)
+
+
+def create_build_vm(platform: Platform, os_type: OsType, seed: int) -> VirtualMachine:
+    """A provisioned build VM, as Packer's azure-arm builder or AIB would create it."""
+    profile = generate_profile(os_type, seed, role="build")
+    creation = platform.create_vm(platform_image(os_type), profile)
+    if not creation.outcome.succeeded:  # pragma: no cover - a platform image always provisions
+        raise ProvsimError(f"the build VM did not provision: {creation.outcome.reason}")
+    return creation.vm
+
+
+def on_premises_disk(os_type: OsType, seed: int) -> MemoryDisk:
+    """An OS installed and configured on-premises: specialized."""
+    profile = generate_profile(os_type, seed, role="onprem")
+    if os_type is OsType.LINUX:
+        disk = MemoryDisk(hostname=profile.computer_name)
+        disk.add_user(Account(profile.admin_username))
+        disk.write_text("/usr/sbin/waagent", "#!/usr/bin/python3\n# WALinuxAgent\n")
+        disk.write_text(PROVISIONED_MARKER, f"on-premises-{seed}")
+        for key_type in ("rsa", "ed25519"):
+            disk.write_text(f"/etc/ssh/ssh_host_{key_type}_key", f"{key_type} host key")
+    else:
+        disk = MemoryDisk(hostname=profile.computer_name)
+        disk.add_user(Account(profile.admin_username, home=f"C:/Users/{profile.admin_username}"))
+        disk.write_text(windows.IMAGE_STATE, windows.COMPLETE)
+    return disk
+
+
+def generalize(disk: GuestDisk, os_type: OsType) -> list[str]:
+    """The documented way to generalize: ``waagent -force -deprovision+user`` or ``sysprep /generalize /oobe``."""
+    if os_type is OsType.LINUX:
+        return waagent_deprovision(disk, delete_user=True)
+    return sysprep(disk, SysprepOptions(generalize=True, oobe=True))

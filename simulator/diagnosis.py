@@ -1,0 +1,78 @@
+"""Turning what the platform observed into a reason and a resolution.
+
+The platform only sees two symptoms: no ready report within the allotted time,
+or a ready VM whose identity is not the OS profile it sent. From the symptom,
+the stage the image went through and the OS type, this module words the reason
+and the resolution in provsim's own terms, with the same meaning as the seed's
+table (which stays in the features, as their oracle).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simulator.model import OsType, Stage
+
+
+@dataclass(frozen=True)
+class NoReadyReport:
+    """The guest never reported ready; ``profile_sent`` tells whether media was attached."""
+
+    profile_sent: bool
+    guest_said: str
+    allotted_minutes: float
+
+
+@dataclass(frozen=True)
+class ProfileNotApplied:
+    """The guest reported ready but kept its old identity."""
+
+    wanted_name: str
+    wanted_user: str
+    found_name: str
+    found_users: tuple[str, ...]
+
+
+Symptom = NoReadyReport | ProfileNotApplied
+
+
+def generalize_tool(os_type: OsType) -> str:
+    """What a user runs to generalize this OS."""
+    return "sysprep" if os_type is OsType.WINDOWS else "waagent -deprovision+user"
+
+
+def reason_for(symptom: Symptom) -> str:
+    """Why the VM creation ended as it did, in terms of the mechanism."""
+    if isinstance(symptom, NoReadyReport):
+        if symptom.profile_sent:
+            return (
+                "The platform sent an OS profile, but the guest never reported ready "
+                f"(it said: {symptom.guest_said!r}); the platform gave up after "
+                f"{symptom.allotted_minutes:g} minutes."
+            )
+        return (
+            "The image was registered as specialized, so the platform sent no OS profile; the OS "
+            f"on the disk is generalized and waited for one (it said: {symptom.guest_said!r}), "
+            f"never reported ready, and the platform gave up after {symptom.allotted_minutes:g} minutes."
+        )
+    users = ", ".join(repr(u) for u in symptom.found_users) or "none"
+    return (
+        "The image was registered as generalized, so the platform sent an OS profile "
+        f"(computer name {symptom.wanted_name!r}, user {symptom.wanted_user!r}), but the new VM is "
+        f"running with the original computer name {symptom.found_name!r} and accounts ({users}): "
+        "the OS on the disk is specialized, so it kept its identity and never applied the profile."
+    )
+
+
+def resolution_for(symptom: Symptom, stage: Stage | None, os_type: OsType) -> str:
+    """What to do about it, depending on where the image came from."""
+    tool = generalize_tool(os_type)
+    if isinstance(symptom, NoReadyReport):
+        if symptom.profile_sent:
+            return f"Check that {tool} ran to completion on the image and that the guest agent is installed."
+        if stage is Stage.UPLOAD:
+            return f"Use the original VHD on-premises, run {tool}, then upload as generalized."
+        return "Delete the image and recreate it from the current VHDs with the generalized setting."
+    if stage is Stage.UPLOAD:
+        return f"Upload the original on-premises VHD as specialized, or run {tool} to make the OS generalized."
+    return "Delete the image and recreate it from the current VHDs with the specialized setting."

@@ -1,0 +1,34 @@
+"""What every guest agent provides, and the record of one boot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from simulator.disk import GuestDisk
+
+
+@dataclass
+class Boot:
+    """What happened on the guest during one boot.
+
+    ``ready`` is whether the agent sent its ready report to the platform;
+    ``log`` holds the agent's own messages with the guest seconds each took.
+    """
+
+    ready: bool = False
+    log: list[tuple[float, str]] = field(default_factory=list)
+
+    def say(self, seconds: float, text: str) -> None:
+        self.log.append((seconds, text))
+
+
+class GuestAgent(Protocol):
+    """Boots a disk and decides, from the disk and the media, whether to report ready."""
+
+    def boot(self, disk: GuestDisk, instance_id: str, ovf_env: str | None) -> Boot:
+        """Run the first boot of a VM whose SMBIOS id is ``instance_id``.
+
+        ``ovf_env`` is the provisioning media's ovf-env.xml, or None when the
+        platform attached none.
+        """

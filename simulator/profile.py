@@ -1,0 +1,123 @@
+"""OS profiles: the computer name, admin user and password a VM is created with.
+
+Profiles are generated with Faker from a seed, so any run can be replayed::
+
+    >>> profile = generate_profile(OsType.WINDOWS, seed=7)
+    >>> len(profile.computer_name) <= 15
+    True
+    >>> str(profile.admin_password)
+    '********'
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+
+from faker import Faker
+
+from simulator.model import OsType
+
+#: Windows NetBIOS computer names are at most 15 characters (FACTS.md section 4).
+WINDOWS_COMPUTER_NAME_MAX = 15
+#: Linux host names Azure accepts are at most 64 characters.
+LINUX_HOSTNAME_MAX = 64
+#: User names Azure refuses for the admin account (a subset of its documented list).
+RESERVED_USER_NAMES = frozenset(
+    {
+        "administrator",
+        "admin",
+        "user",
+        "user1",
+        "test",
+        "user2",
+        "test1",
+        "user3",
+        "admin1",
+        "1",
+        "123",
+        "a",
+        "actuser",
+        "adm",
+        "admin2",
+        "aspnet",
+        "backup",
+        "console",
+        "david",
+        "guest",
+        "john",
+        "owner",
+        "root",
+        "server",
+        "sql",
+        "support",
+        "support_388945a0",
+        "sys",
+        "test2",
+        "test3",
+        "user4",
+        "user5",
+    }
+)
+
+
+class Secret:
+    """A password that never prints in clear: ``str``, ``repr`` and f-strings mask it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The clear text, for the one place that must write it (the provisioning media)."""
+        return self._value
+
+    def __str__(self) -> str:
+        return "********"
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class OsProfile:
+    """What the platform asks a new VM to become (``osProfile`` in an ARM template)."""
+
+    computer_name: str
+    admin_username: str
+    admin_password: Secret
+
+
+def meets_azure_complexity(password: str) -> bool:
+    """Azure's rule: 12 to 123 characters with three of lower, upper, digit, special."""
+    if not 12 <= len(password) <= 123:
+        return False
+    classes = [
+        any(c.islower() for c in password),
+        any(c.isupper() for c in password),
+        any(c.isdigit() for c in password),
+        any(c in string.punctuation for c in password),
+    ]
+    return sum(classes) >= 3
+
+
+def generate_profile(os_type: OsType, seed: int, role: str = "vm") -> OsProfile:
+    """A valid OS profile for ``os_type``, the same for the same seed and role."""
+    fake = Faker()
+    fake.seed_instance(f"{seed}:{os_type.value}:{role}")
+    limit = WINDOWS_COMPUTER_NAME_MAX if os_type is OsType.WINDOWS else LINUX_HOSTNAME_MAX
+    word = re.sub(r"[^a-z0-9]", "", fake.word().lower()) or "vm"
+    name = f"{role}-{word}-{fake.random_int(100, 999)}"[:limit].rstrip("-")
+    user = re.sub(r"[^a-z0-9]", "", fake.user_name().lower())[:20] or "azureuser"
+    if user in RESERVED_USER_NAMES or not user[0].isalpha():
+        user = f"u{user}"
+    password = fake.password(length=16, special_chars=True, digits=True, upper_case=True, lower_case=True)
+    return OsProfile(name, user, Secret(password))

@@ -1,0 +1,61 @@
+"""``provsim``: a thin command line over the library.
+
+Each subcommand lives in ``simulator.commands.<name>`` with two functions,
+``add_arguments(parser)`` and ``run(args) -> int``; heavy imports stay inside
+``run`` so that ``provsim check`` starts fast. Exit status: 0 success, 1 a
+simulated VM creation that does not succeed, 2 bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from simulator.errors import ProvsimError
+
+#: Subcommand name -> (module under simulator.commands, one-line help).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "matrix": ("matrix", "simulate all 16 OS-state x process-stage cells"),
+    "simulate": ("simulate", "simulate one VM creation and show its timeline"),
+    "check": ("check", "read image pipeline templates and predict every registration's outcome"),
+    "base-image": ("base_image", "build the Debian base image the Docker backend uses"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="provsim", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    for name, (module_name, summary) in COMMANDS.items():
+        module = importlib.import_module(f"simulator.commands.{module_name}")
+        sub = commands.add_parser(name, help=summary, description=summary)
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run provsim; returns the exit status (also used by the console script)."""
+    args = build_parser().parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except ProvsimError as error:
+        print(f"provsim: {error.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("provsim: interrupted", file=sys.stderr)
+        return 130
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

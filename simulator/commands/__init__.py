@@ -1,0 +1,1 @@
+"""The subcommands of ``provsim``, one module each (see ``simulator.cli``)."""

@@ -1,0 +1,108 @@
+"""What a template says, in one shape for every dialect.
+
+A reader turns a template into one :class:`Pipeline` per Azure build source:
+the OS it builds, its ordered steps (with where each comes from) and its
+targets. Nothing here decides an OS state: the steps' effects are applied to a
+build VM's disk by the simulated build or run for real in a container.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from simulator.model import OsType
+
+
+class Tool(StrEnum):
+    """The tool that runs the pipeline."""
+
+    PACKER = "packer"
+    AIB = "aib"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something comes from: a file and, when known, a 1-based line."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Script:
+    """A script a step runs: its path as written, and its text when it could be read."""
+
+    path: str
+    text: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class Step:
+    """One provisioner (Packer) or customizer (AIB), in pipeline order.
+
+    ``kind`` is the provisioner or customizer type in lower case (``shell``,
+    ``powershell``, ``file``, ``windows-restart``, ``windows-update``,
+    ``shell-local``); AIB's own hidden deprovision step is ``deprovision``
+    with ``hidden`` set. ``inline`` holds inline commands; ``scripts`` the
+    script files. ``remote`` lists URLs provsim cannot read (scriptUri,
+    sourceUri). The remaining fields drive real execution in a container.
+    """
+
+    kind: str
+    name: str
+    location: Location
+    inline: tuple[str, ...] = ()
+    scripts: tuple[Script, ...] = ()
+    remote: tuple[str, ...] = ()
+    environment_vars: tuple[str, ...] = ()
+    execute_command: str | None = None
+    inline_shebang: str | None = None
+    source: str | None = None
+    destination: str | None = None
+    hidden: bool = False
+
+    def texts(self) -> list[tuple[str, Location]]:
+        """Every command line this step runs, with where it was written."""
+        lines = [(line, self.location) for command in self.inline for line in command.splitlines()]
+        for script in self.scripts:
+            if script.text is None:
+                continue
+            for number, line in enumerate(script.text.splitlines(), start=1):
+                lines.append((line, Location(script.location.path, number)))
+        return lines
+
+
+class TargetKind(StrEnum):
+    """What a pipeline leaves behind."""
+
+    MANAGED_IMAGE = "managed_image"
+    GALLERY_IMAGE = "gallery_image"
+    VHD = "vhd"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One output. ``specialized`` is the gallery destination's flag (None when not a gallery)."""
+
+    kind: TargetKind
+    name: str
+    location: Location
+    specialized: bool | None = None
+
+
+@dataclass
+class Pipeline:
+    """One Azure build source of a template, ready to be built."""
+
+    path: str
+    tool: Tool
+    name: str
+    os_type: OsType
+    location: Location
+    steps: list[Step] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)

@@ -1,1 +1,101 @@
-"""Steps (placeholder)."""
+"""Fixtures and hooks shared by every provsim step.
+
+``provsim`` is the scenario's context: what the Given steps prepared, what the
+When steps registered and created, and the outcome the Then steps check.
+
+Profiles are generated from a seed. Each test session picks one at random (or
+takes ``--provsim-seed N`` / ``PROVSIM_SEED=N``); when a scenario fails, the
+report shows the seed so the run can be replayed exactly.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import pytest
+
+from simulator import (
+    AllottedTime,
+    Image,
+    MemoryDisk,
+    OsState,
+    OsProfile,
+    OsType,
+    Outcome,
+    Platform,
+    SourceVm,
+    VirtualMachine,
+)
+
+SEED_KEY = pytest.StashKey[int]()
+USED_KEY = pytest.StashKey[bool]()
+
+
+@dataclass
+class ScenarioContext:
+    """What one scenario has built so far."""
+
+    seed: int
+    allotted: AllottedTime = field(default_factory=AllottedTime)
+    os_type: OsType | None = None
+    os_state: OsState | None = None
+    disk: MemoryDisk | None = None
+    build_vm: VirtualMachine | None = None
+    image: Image | None = None
+    source_vm: SourceVm | None = None
+    outcome: Outcome | None = None
+    vm: VirtualMachine | None = None
+    profile: OsProfile | None = None
+    _platform: Platform | None = None
+
+    @property
+    def platform(self) -> Platform:
+        if self._platform is None:
+            self._platform = Platform(self.allotted, self.seed)
+        return self._platform
+
+    def require_outcome(self) -> Outcome:
+        if self.outcome is None:
+            raise AssertionError("no VM has been created yet: add 'When a VM is created from it' first")
+        return self.outcome
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("provsim")
+    group.addoption(
+        "--provsim-seed",
+        type=int,
+        default=None,
+        help="seed for generated OS profiles (default: $PROVSIM_SEED or random); shown when a scenario fails",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    seed = config.getoption("--provsim-seed", default=None)
+    if seed is None:
+        seed = int(os.environ["PROVSIM_SEED"]) if os.environ.get("PROVSIM_SEED") else random.randrange(10**6)
+    config.stash[SEED_KEY] = seed
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"provsim seed: {config.stash[SEED_KEY]}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, None, None]:
+    outcome = yield
+    report = outcome.get_result()
+    # Steps ask for the context lazily, so the test's fixture names do not show it: the fixture marks the item.
+    if report.failed and item.stash.get(USED_KEY, False):
+        seed = item.config.stash[SEED_KEY]
+        report.sections.append(("provsim", f"seed {seed}: replay with pytest --provsim-seed={seed}"))
+
+
+@pytest.fixture
+def provsim(request: pytest.FixtureRequest) -> ScenarioContext:
+    """The scenario's context, seeded from the session's provsim seed."""
+    request.node.stash[USED_KEY] = True
+    return ScenarioContext(seed=request.config.stash[SEED_KEY])

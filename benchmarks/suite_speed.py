@@ -37,16 +37,27 @@ def main() -> None:
     sixteen_cells()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"16 cells in process: median {statistics.median(cells) * 1000:.1f} ms, "
-          f"best {min(cells) * 1000:.1f} ms over 50 runs; peak memory {peak / 1024:.0f} KiB")
-    print(f"simulated time covered by one pass: "
-          f"{sum(simulate(c, seed=1).duration for c in all_cells()) / 60:.0f} minutes")
+    print(
+        f"16 cells in process: median {statistics.median(cells) * 1000:.1f} ms, "
+        f"best {min(cells) * 1000:.1f} ms over 50 runs; peak memory {peak / 1024:.0f} KiB"
+    )
+    print(
+        f"simulated time covered by one pass: {sum(simulate(c, seed=1).duration for c in all_cells()) / 60:.0f} minutes"
+    )
     for target in (["features/cells"], ["tests", "features/cells"]):
-        walls = best_of(3, lambda t=target: subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *t],
-            cwd=ROOT, capture_output=True, check=True))
-        print(f"pytest {' '.join(target)}: wall median {statistics.median(walls):.2f} s "
-              f"(best {min(walls):.2f} s, 3 runs, interpreter start included)")
+        walls = best_of(
+            3,
+            lambda t=target: subprocess.run(
+                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *t],
+                cwd=ROOT,
+                capture_output=True,
+                check=True,
+            ),
+        )
+        print(
+            f"pytest {' '.join(target)}: wall median {statistics.median(walls):.2f} s "
+            f"(best {min(walls):.2f} s, 3 runs, interpreter start included)"
+        )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from simulator import OsType, generate_profile
 from simulator.cli import main
 
 
@@ -36,8 +37,9 @@ def test_matrix_for_people(capsys: pytest.CaptureFixture[str], fmt: str) -> None
 
 
 def test_simulate_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
-    ok = run(capsys, "simulate", "--os", "linux", "--os-state", "generalized", "--stage", "capture", "--as", "generalized")
-    bad = run(capsys, "simulate", "--os", "linux", "--os-state", "generalized", "--stage", "capture", "--as", "specialized")
+    linux = ["simulate", "--os", "linux", "--os-state", "generalized", "--stage", "capture"]
+    ok = run(capsys, *linux, "--as", "generalized")
+    bad = run(capsys, *linux, "--as", "specialized")
     assert ok[0] == 0 and "succeeded" in ok[1]
     assert bad[0] == 1 and "OSProvisioningTimedOut" in bad[1] and "20:00" in bad[1]
 
@@ -48,8 +50,7 @@ def test_simulate_json_carries_the_timeline_and_seed(capsys: pytest.CaptureFixtu
     document = json.loads(out)
     assert status == 1 and document["status"] == "provisioning_failure" and document["seed"] == 9
     assert document["timeline"][0]["actor"] == "platform"
-    password = __import__("simulator").generate_profile(
-        __import__("simulator").OsType.WINDOWS, 9, role="vm").admin_password.reveal()
+    password = generate_profile(OsType.WINDOWS, 9, role="vm").admin_password.reveal()
     assert password not in out
 
 
@@ -70,6 +71,7 @@ def test_bad_arguments_are_one_line_and_status_2(capsys: pytest.CaptureFixture[s
 
 
 def test_the_console_script_runs_without_a_traceback() -> None:
-    done = subprocess.run([sys.executable, "-m", "simulator.cli", "simulate", "--os", "beos"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "simulator.cli", "simulate", "--os", "beos"], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1

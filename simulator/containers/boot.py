@@ -1,0 +1,137 @@
+"""Creating a VM from a registered container image: the platform, the agent, a real clock.
+
+The conversation is :meth:`simulator.platform.Platform.create_vm`, the very
+code of the simulated default; only the disk differs. The platform:
+
+1. starts a container from the registered image (a fresh instance id comes
+   from the platform);
+2. for a *generalized* registration only, mounts provisioning media built
+   from a Faker OS profile read-only at :data:`MEDIA_PATH` (the file is
+   written with mode 0600 on the host and deleted after the boot; the
+   password is never logged);
+3. lets the Linux guest agent decide from the container's disk;
+4. waits at most :attr:`RealBudget.seconds` of real time for the ready report
+   (the ``provisioned`` marker holding this VM's instance id), the budget
+   standing for the allotted provisioning time;
+5. checks with testinfra the host name, the user and the marker.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from simulator.containers.cleanup import Run
+from simulator.containers.evidence import DiskEvidence, observe
+from simulator.containers.machine import Machine
+from simulator.disk import MemoryDisk
+from simulator.errors import ProvsimError
+from simulator.guest.linux import PROVISIONED_MARKER
+from simulator.media import build_ovf_env
+from simulator.model import OsState, OsType, Stage
+from simulator.outcome import Outcome, SourceVm
+from simulator.platform import Image, Platform, VirtualMachine
+from simulator.profile import OsProfile
+
+MEDIA_FOLDER = "/var/lib/provsim/media"
+MEDIA_PATH = f"{MEDIA_FOLDER}/ovf-env.xml"
+
+
+@dataclass(frozen=True)
+class RealBudget:
+    """Real seconds the platform waits for a ready report; it stands for the allotted time."""
+
+    seconds: float = 2.0
+
+
+DEFAULT_BUDGET = RealBudget()
+
+
+@dataclass(frozen=True)
+class ContainerImage:
+    """A registered image held by the engine: its tag, and the OS state it is labelled with."""
+
+    tag: str
+    os_type: OsType
+    registered_as: OsState
+    stage: Stage | None
+
+    def as_platform_image(self) -> Image:
+        # The platform reads only the label, name and stage: the disk is the booted container's.
+        return Image(self.tag, self.os_type, MemoryDisk(), self.registered_as, self.stage)
+
+
+@dataclass
+class Boot:
+    """A VM created in a container: the outcome, the VM, the machine and what testinfra saw."""
+
+    outcome: Outcome
+    vm: VirtualMachine
+    machine: Machine
+    evidence: DiskEvidence
+    checks: dict[str, bool] = field(default_factory=dict)
+
+
+def boot(
+    run: Run,
+    platform: Platform,
+    image: ContainerImage,
+    profile: OsProfile,
+    *,
+    role: str = "vm",
+    source_vm: SourceVm | None = None,
+    budget: RealBudget | None = None,
+) -> Boot:
+    """Create a VM from ``image`` with ``profile`` and return what happened."""
+    if image.os_type is not OsType.LINUX:
+        raise ProvsimError("the Docker backend boots Linux images only; use the default backend for Windows")
+    with tempfile.TemporaryDirectory(prefix="provsim-media-") as media_folder:
+        volumes: dict[str, dict[str, str]] = {}
+        media: str | None = None
+        if image.registered_as is OsState.GENERALIZED:
+            media = build_ovf_env(image.os_type, profile)
+            media_file = Path(media_folder) / "ovf-env.xml"
+            media_file.touch(mode=0o600)
+            media_file.write_text(media)
+            volumes[media_folder] = {"bind": MEDIA_FOLDER, "mode": "ro"}
+        machine = run.machine(image.tag, role, volumes)
+        try:
+            on_disk = machine.disk.read_text(MEDIA_PATH)
+            if on_disk != media:
+                raise ProvsimError(
+                    f"the provisioning media in container {machine.container.short_id} is not the OS profile's"
+                )
+            creation = platform.create_vm(image.as_platform_image(), profile, disk=machine.disk, source_vm=source_vm)
+            ready = _wait_ready(machine, creation.vm.instance_id, budget or DEFAULT_BUDGET)
+        finally:
+            # The media leaves with the boot: unmounting is not possible live, so the file goes from the host.
+            for child in Path(media_folder).iterdir():
+                os.remove(child)
+    if ready != (creation.outcome.status.value != "provisioning_timeout"):
+        raise ProvsimError(
+            f"the container disagrees with the guest agent: ready report seen={ready}, "
+            f"outcome {creation.outcome.status.value}"
+        )
+    evidence = observe(machine.container, profile.admin_username)
+    checks = {
+        f"host name is '{profile.computer_name}'": evidence.hostname == profile.computer_name,
+        f"user '{profile.admin_username}' exists": evidence.build_user_present,
+        "marker holds this VM's instance id": evidence.marker == creation.vm.instance_id,
+        "provisioning media mounted read-only": media is not None and machine.disk.run(f"touch {MEDIA_PATH}")[0] != 0,
+    }
+    return Boot(creation.outcome, creation.vm, machine, evidence, checks)
+
+
+def _wait_ready(machine: Machine, instance_id: str, budget: RealBudget) -> bool:
+    """Poll for the ready report until the budget runs out (a timeout costs the whole budget, as on Azure)."""
+    deadline = time.monotonic() + budget.seconds
+    while True:
+        marker = machine.disk.read_text(PROVISIONED_MARKER)
+        if marker is not None and marker.strip() == instance_id:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)

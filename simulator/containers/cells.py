@@ -1,0 +1,102 @@
+"""The seed's Linux cells, told with containers and the real waagent.
+
+The same story as :func:`simulator.cells.simulate`, with real tools:
+
+- upload: an on-premises machine (the core's :func:`~simulator.build.on_premises_disk`
+  replayed onto a container) is generalized, when the cell says so, with the
+  real ``waagent -force -deprovision+user``, then exported and imported;
+- capture: a build VM is a container from the base image, provisioned by the
+  guest agent through the platform; generalized with the real waagent, then
+  committed.
+
+Nothing here knows the expected outcome; the OS state that is registered
+comes from the evidence on the disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simulator.build import on_premises_disk
+from simulator.cells import Cell
+from simulator.containers.boot import DEFAULT_BUDGET, Boot, ContainerImage, RealBudget, boot
+from simulator.containers.cleanup import Run
+from simulator.containers.evidence import DiskEvidence, observe
+from simulator.containers.machine import Machine
+from simulator.containers.stages import capture, replay, upload, waagent_deprovision
+from simulator.errors import ProvsimError
+from simulator.model import OsState, OsType, Stage
+from simulator.outcome import Outcome, SourceVm
+from simulator.platform import AllottedTime, Platform, VirtualMachine
+from simulator.profile import generate_profile
+
+
+@dataclass
+class BuildVm:
+    """A provisioned build VM in a container, as Packer or AIB creates it."""
+
+    machine: Machine
+    vm: VirtualMachine
+    user: str
+
+
+@dataclass
+class ContainerCell:
+    """A cell's result: the image's OS state read off the disk, and the final VM creation."""
+
+    cell: Cell
+    evidence: DiskEvidence
+    image: ContainerImage
+    source_vm: SourceVm | None
+    creation: Boot
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.creation.outcome
+
+
+def platform_image(run: Run) -> ContainerImage:
+    """The base image, as the platform offers it: a generalized Marketplace image."""
+    return ContainerImage(run.base_image, OsType.LINUX, OsState.GENERALIZED, None)
+
+
+def create_build_vm(run: Run, platform: Platform, seed: int, budget: RealBudget = DEFAULT_BUDGET) -> BuildVm:
+    """A build VM: the base image booted with a Faker OS profile, provisioned by the guest agent."""
+    profile = generate_profile(OsType.LINUX, seed, role="build")
+    started = boot(run, platform, platform_image(run), profile, role="build", budget=budget)
+    if not started.outcome.succeeded:
+        raise ProvsimError(f"the build VM did not provision: {started.outcome.reason}")
+    return BuildVm(started.machine, started.vm, profile.admin_username)
+
+
+def on_premises_machine(run: Run, seed: int) -> tuple[Machine, str]:
+    """A container holding the core's on-premises Linux install; returns it and its user."""
+    source = on_premises_disk(OsType.LINUX, seed)
+    machine = run.machine(run.base_image, role="onprem")
+    replay(source, machine.disk)
+    return machine, source.users()[0].name
+
+
+def run_cell(
+    run: Run, cell: Cell, seed: int = 0, allotted: AllottedTime | None = None, budget: RealBudget = DEFAULT_BUDGET
+) -> ContainerCell:
+    """Run one Linux cell in containers and return the outcome of the final VM creation."""
+    if cell.os_type is not OsType.LINUX:
+        raise ProvsimError("the Docker backend runs the Linux cells only")
+    platform = Platform(allotted or AllottedTime(), seed)
+    source_vm: SourceVm | None = None
+    if cell.stage is Stage.UPLOAD:
+        machine, user = on_premises_machine(run, seed)
+        if cell.os_state is OsState.GENERALIZED:
+            waagent_deprovision(machine)
+        evidence = observe(machine.container, user)
+        image = upload(run, machine, cell.registered_as)
+    else:
+        build_vm = create_build_vm(run, platform, seed, budget)
+        if cell.os_state is OsState.GENERALIZED:
+            waagent_deprovision(build_vm.machine)
+        evidence = observe(build_vm.machine.container, build_vm.user)
+        image, source_vm = capture(run, build_vm.machine, build_vm.vm, cell.registered_as)
+    profile = generate_profile(OsType.LINUX, seed, role="vm")
+    creation = boot(run, platform, image, profile, source_vm=source_vm, budget=budget)
+    return ContainerCell(cell, evidence, image, source_vm, creation)

@@ -1,0 +1,110 @@
+"""One run's Docker objects, removed however the run ends.
+
+Every container and image a run creates carries ``provsim.run=<run id>``
+(:func:`simulator.containers.engine.labels`). :class:`Run` is a context
+manager: on leaving it, normally, by an exception or by Ctrl-C, it removes
+the run's containers first (an image in use cannot go), then its images. The
+base image is labelled ``provsim=1`` but with no run id: it is a cache and
+stays.
+
+    with Run.start() as run:
+        machine = run.machine(run.base_image, role="build")
+        ...
+    # nothing labelled with run.run_id is left
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from types import FrameType, TracebackType
+from typing import Any
+
+from simulator.containers import base_image, machine
+from simulator.containers.engine import LABEL, RUN_LABEL, connect, new_run_id
+
+
+@dataclass
+class Run:
+    """A Docker client, the base image, and a run id every object of the run is labelled with."""
+
+    client: Any
+    base_image: str
+    run_id: str = field(default_factory=new_run_id)
+
+    @classmethod
+    def start(cls, client: Any | None = None, run_id: str | None = None) -> Run:
+        """Connect (or use ``client``), make sure the base image exists, and open a run."""
+        client = client or connect()
+        return cls(client, base_image.ensure(client), run_id or new_run_id())
+
+    def machine(self, image: str, role: str, volumes: dict[str, dict[str, str]] | None = None) -> machine.Machine:
+        """Start a VM-like container from ``image``, labelled with this run."""
+        return machine.start(self.client, image, self.run_id, role, volumes=volumes)
+
+    def image_name(self, what: str) -> str:
+        """A name for an image this run registers (capture, upload)."""
+        return f"provsim-{what}:{self.run_id}"
+
+    def leftovers(self) -> tuple[list[str], list[str]]:
+        """Ids of this run's containers and images still in the engine."""
+        return leftovers(self.client, self.run_id)
+
+    def remove_all(self) -> None:
+        """Remove this run's containers, then its images. Safe to call twice."""
+        remove_run(self.client, self.run_id)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        with _terminate_as_interrupt():
+            self.remove_all()
+
+
+def leftovers(client: Any, run_id: str | None = None) -> tuple[list[str], list[str]]:
+    """Ids of provsim containers and run images (of one run, or of any run) still in the engine."""
+    selector = f"{RUN_LABEL}={run_id}" if run_id else RUN_LABEL
+    containers = [c.id for c in client.containers.list(all=True, filters={"label": selector})]
+    images = [i.id for i in client.images.list(all=True, filters={"label": selector})]
+    return containers, images
+
+
+def remove_run(client: Any, run_id: str) -> None:
+    """Remove everything labelled with ``run_id``: containers (forced), then images."""
+    import docker
+
+    selector = {"label": [f"{LABEL}=1", f"{RUN_LABEL}={run_id}"]}
+    for container in client.containers.list(all=True, filters=selector):
+        with suppress(docker.errors.NotFound):
+            container.remove(force=True, v=True)
+    for image in client.images.list(all=True, filters=selector):
+        with suppress(docker.errors.NotFound):
+            client.images.remove(image.id, force=True, noprune=False)
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """While cleaning up, a second Ctrl-C is held off, so the cleanup finishes."""
+    if sys.platform == "win32":  # pragma: no cover
+        yield
+        return
+    held: list[int] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        held.append(signum)
+
+    try:
+        previous = signal.signal(signal.SIGINT, hold)
+    except ValueError:  # not the main thread: signals cannot be held here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if held:
+            raise KeyboardInterrupt

@@ -1,0 +1,214 @@
+"""Running a pipeline's steps for real, in the build container.
+
+Each step is executed the way its tool executes it on a build VM:
+
+- Packer ``shell`` (and AIB ``Shell``): inline commands become a script that
+  starts with ``inline_shebang`` (default ``/bin/sh -e``); ``script``/``scripts``
+  are uploaded as they are; each runs through ``execute_command`` (default
+  ``chmod +x {{ .Path }}; {{ .Vars }} {{ .Path }}``) as the SSH user, with
+  ``{{ .Vars }}`` the ``environment_vars`` quoted the way Packer quotes them.
+- Packer ``file`` (and AIB ``File`` with a local source): uploaded as the SSH user.
+- AIB's hidden ``deprovision``: runs ``/tmp/DeprovisioningScript.sh`` if a
+  customizer wrote one, else writes AIB's default commands there and runs them.
+
+A step that cannot run in a Linux container is *skipped with its reason*,
+never silently. A failing step stops the build: its output is kept.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import tarfile
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from simulator.containers.disk import ContainerDisk
+from simulator.pipeline.model import Pipeline, Step
+
+DEFAULT_SHEBANG = "/bin/sh -e"
+DEFAULT_EXECUTE = "chmod +x {{ .Path }}; {{ .Vars }} {{ .Path }}"
+#: AIB's default Linux deprovision (FACTS.md section 5) and where AIB looks for a replacement.
+AIB_DEPROVISION_SCRIPT = "/tmp/DeprovisioningScript.sh"
+AIB_DEPROVISION_COMMANDS = ("/usr/sbin/waagent -force -deprovision+user && export HISTSIZE=0 && sync",)
+#: Packer's remote folder for uploaded scripts.
+REMOTE_FOLDER = "/tmp"
+_PATH = re.compile(r"\{\{\s*\.Path\s*\}\}")
+_VARS = re.compile(r"\{\{\s*\.Vars\s*\}\}")
+_REBOOT = re.compile(r"^\s*(sudo\s+)?(reboot|shutdown\s+-r|systemctl\s+reboot|init\s+6)\b")
+WINDOWS_ONLY = {"powershell", "windows-restart", "windows-update", "windows-shell"}
+
+
+class StepStatus(StrEnum):
+    """What became of one step."""
+
+    RAN = "ran"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class StepRun:
+    """One step's run: its status, the reason for a skip, exit status and output."""
+
+    step: Step
+    status: StepStatus
+    reason: str = ""
+    exit_code: int | None = None
+    output: str = ""
+
+    def describe(self) -> str:
+        """One line: where the step is, what it is, what happened."""
+        head = f"{self.step.location}: {self.step.kind} '{self.step.name}' {self.status.value}"
+        if self.status is StepStatus.SKIPPED:
+            return f"{head}: {self.reason}"
+        if self.status is StepStatus.FAILED:
+            return f"{head} (exit {self.exit_code}): {self.reason}"
+        return head
+
+
+def packer_vars(environment_vars: tuple[str, ...], pipeline: Pipeline) -> str:
+    """``{{ .Vars }}``: Packer's own variables, then the step's, as ``KEY='value'`` with quotes escaped.
+
+    >>> from simulator.model import OsType
+    >>> from simulator.pipeline.model import Location, Tool
+    >>> pipeline = Pipeline("t.pkr.hcl", Tool.PACKER, "azure-arm.x", OsType.LINUX, Location("t"))
+    >>> print(packer_vars(("GREETING=it's",), pipeline))
+    PACKER_BUILDER_TYPE='azure-arm' PACKER_BUILD_NAME='azure-arm.x' GREETING='it'"'"'s'
+    """
+    pairs = [("PACKER_BUILDER_TYPE", "azure-arm"), ("PACKER_BUILD_NAME", pipeline.name)]
+    for assignment in environment_vars:
+        key, _, value = assignment.partition("=")
+        pairs.append((key, value))
+    return " ".join(f"{key}={_quote(value)}" for key, value in pairs)
+
+
+class StepRunner:
+    """Runs a pipeline's steps on a build container as ``user`` (the build VM's SSH user)."""
+
+    def __init__(self, disk: ContainerDisk, pipeline: Pipeline, user: str) -> None:
+        self.disk = disk
+        self.pipeline = pipeline
+        self.user = user
+        self._uploads = 0
+
+    def run_all(self) -> list[StepRun]:
+        """Run every step in order; stop after the first failure."""
+        runs: list[StepRun] = []
+        for step in self.pipeline.steps:
+            run = self.run(step)
+            runs.append(run)
+            if run.status is StepStatus.FAILED:
+                break
+        return runs
+
+    def run(self, step: Step) -> StepRun:
+        """Run one step, or say why it cannot run here."""
+        reason = self.cannot_run(step)
+        if reason is not None:
+            return StepRun(step, StepStatus.SKIPPED, reason)
+        if step.kind == "deprovision":
+            return self._aib_deprovision(step)
+        if step.kind == "file":
+            return self._file(step)
+        return self._shell(step)
+
+    def cannot_run(self, step: Step) -> str | None:
+        """Why ``step`` cannot run in a Linux container, or None when it can."""
+        if step.kind in WINDOWS_ONLY:
+            return f"a '{step.kind}' step runs on Windows only"
+        if step.kind == "shell-local":
+            return "a 'shell-local' step runs on the machine running Packer, not on the build VM"
+        if step.kind not in ("shell", "file", "deprovision"):
+            return f"provsim does not run '{step.kind}' steps in a container"
+        if step.remote:
+            return f"needs {', '.join(step.remote)}, which provsim does not download (no network)"
+        if any(script.text is None for script in step.scripts):
+            missing = ", ".join(s.path for s in step.scripts if s.text is None)
+            return f"script {missing} could not be read"
+        for line, location in step.texts():
+            if _REBOOT.match(line):
+                return f"{location}: '{line.strip()}' reboots the VM, which a container cannot do"
+        return None
+
+    # -- shell ---------------------------------------------------------------------------------
+    def _shell(self, step: Step) -> StepRun:
+        scripts: list[str] = []
+        if step.inline:
+            shebang = step.inline_shebang or DEFAULT_SHEBANG
+            scripts.append(f"#!{shebang}\n" + "".join(f"{command}\n" for command in step.inline))
+        scripts.extend(script.text or "" for script in step.scripts)
+        outputs = []
+        for text in scripts:
+            status, output = self._execute(step, text)
+            outputs.append(output)
+            if status != 0:
+                return StepRun(step, StepStatus.FAILED, _last_lines(output), status, "".join(outputs))
+        return StepRun(step, StepStatus.RAN, exit_code=0, output="".join(outputs))
+
+    def _execute(self, step: Step, text: str) -> tuple[int, str]:
+        self._uploads += 1
+        path = f"{REMOTE_FOLDER}/script_{self._uploads}.sh"
+        self.disk.put_file(REMOTE_FOLDER, posixpath.basename(path), text.encode(), mode=0o755, owner=self._uid())
+        command = _PATH.sub(path, step.execute_command or DEFAULT_EXECUTE)
+        command = _VARS.sub(packer_vars(step.environment_vars, self.pipeline), command)
+        return self.disk.run(command, user=self.user)
+
+    # -- file ----------------------------------------------------------------------------------
+    def _file(self, step: Step) -> StepRun:
+        if not step.source or not step.destination:
+            return StepRun(step, StepStatus.SKIPPED, "a file step needs both a source and a destination")
+        source = Path(self.pipeline.path).parent / step.source
+        if not source.exists():
+            return StepRun(step, StepStatus.FAILED, f"{source} does not exist", 1)
+        destination = step.destination
+        if destination.endswith("/") or (source.is_dir() and step.source.endswith("/")):
+            folder, name = destination.rstrip("/") or "/", source.name
+        else:
+            folder, name = posixpath.split(destination)
+        archive = io.BytesIO()
+        with tarfile.open(fileobj=archive, mode="w") as tar:
+            if source.is_dir() and step.source.endswith("/"):
+                for child in sorted(source.iterdir()):
+                    tar.add(child, arcname=child.name, filter=self._owned)
+            else:
+                tar.add(source, arcname=name, filter=self._owned)
+        status, _output = self.disk.run(f"test -d {_quote(folder)} && test -w {_quote(folder)}", user=self.user)
+        if status != 0:
+            return StepRun(step, StepStatus.FAILED, f"{folder} does not exist or is not writable by {self.user}", 1)
+        self.disk.container.put_archive(folder, archive.getvalue())
+        return StepRun(step, StepStatus.RAN, exit_code=0, output=f"uploaded {source} to {destination}\n")
+
+    def _owned(self, info: tarfile.TarInfo) -> tarfile.TarInfo:
+        info.uid = info.gid = self._uid()
+        info.uname = info.gname = ""
+        return info
+
+    def _uid(self) -> int:
+        status, output = self.disk.run(f"id -u {_quote(self.user)}")
+        return int(output.strip()) if status == 0 and output.strip().isdigit() else 0
+
+    # -- AIB's hidden deprovision ---------------------------------------------------------------------------
+    def _aib_deprovision(self, step: Step) -> StepRun:
+        if not self.disk.exists(AIB_DEPROVISION_SCRIPT):
+            commands = step.inline or AIB_DEPROVISION_COMMANDS
+            self.disk.write_text(AIB_DEPROVISION_SCRIPT, "".join(f"{line}\n" for line in commands), mode=0o755)
+            how = "AIB's default commands"
+        else:
+            how = f"the customizer's {AIB_DEPROVISION_SCRIPT}"
+        status, output = self.disk.run(f"sudo sh {AIB_DEPROVISION_SCRIPT}", user=self.user)
+        output = f"[provsim] ran {how}\n{output}"
+        if status != 0:
+            return StepRun(step, StepStatus.FAILED, _last_lines(output), status, output)
+        return StepRun(step, StepStatus.RAN, exit_code=0, output=output)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def _last_lines(output: str, count: int = 5) -> str:
+    lines = [line for line in output.splitlines() if line.strip()]
+    return " | ".join(lines[-count:]) or "no output"

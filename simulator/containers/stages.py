@@ -1,0 +1,119 @@
+"""Capture and upload, done to containers.
+
+- **capture**: ``docker commit`` of the build container, as Azure copies a
+  VM's OS disk into an image. Capturing as generalized first marks the VM
+  generalized; what becomes of the source VM is decided by the core's
+  :func:`simulator.stages.source_vm_after_capture`, from that mark and from
+  the container's disk. A source VM that is no longer usable is stopped.
+- **upload**: the container's filesystem is exported as a disk tarball and
+  imported as an image, as a VHD is copied up and registered; a user's own
+  rootfs tarball is imported the same way (:func:`import_rootfs`).
+
+Registration labels the copy; it never changes what is on it. Every image
+records the disk's ``/etc`` files Docker would hide (see
+:mod:`simulator.containers.machine`).
+"""
+
+from __future__ import annotations
+
+import tarfile
+import tempfile
+from pathlib import Path
+
+from simulator.containers.boot import ContainerImage
+from simulator.containers.cleanup import Run
+from simulator.containers.engine import labels
+from simulator.containers.machine import DOCKER_ETC_FILES, ETC_LABEL, EtcState, Machine, encode_etc, read_etc
+from simulator.disk import GuestDisk, MemoryDisk
+from simulator.errors import ProvsimError
+from simulator.model import OsState, OsType, Stage
+from simulator.outcome import SourceVm
+from simulator.platform import VirtualMachine
+from simulator.stages import source_vm_after_capture
+
+WAAGENT_DEPROVISION = "waagent -force -deprovision+user"
+
+
+def capture(run: Run, machine: Machine, vm: VirtualMachine, registered_as: OsState) -> tuple[ContainerImage, SourceVm]:
+    """Commit the build container into an image registered as ``registered_as``; say what became of the VM."""
+    etc = read_etc(machine.disk)
+    if registered_as is OsState.GENERALIZED:
+        vm.marked_generalized = True
+    tag = run.image_name(f"captured-{registered_as.value}")
+    repository, name = tag.split(":")
+    machine.container.commit(repository=repository, tag=name, changes=_label_changes(run, etc))
+    source_vm = source_vm_after_capture(vm)
+    if not source_vm.usable:
+        machine.container.kill()
+    return ContainerImage(tag, vm.os_type, registered_as, Stage.CAPTURE), source_vm
+
+
+def upload(run: Run, machine: Machine, registered_as: OsState, os_type: OsType = OsType.LINUX) -> ContainerImage:
+    """Export the container's filesystem as a disk tarball and import it as an uploaded image."""
+    etc = read_etc(machine.disk)
+    with tempfile.TemporaryDirectory(prefix="provsim-upload-") as folder:
+        tarball = Path(folder) / "disk.tar"
+        with tarball.open("wb") as out:
+            for chunk in machine.container.export():
+                out.write(chunk)
+        return _import(run, tarball, etc, registered_as, os_type)
+
+
+def import_rootfs(run: Run, tarball: Path, registered_as: OsState, os_type: OsType = OsType.LINUX) -> ContainerImage:
+    """Register a user's own root filesystem tarball (``provsim check --rootfs disk.tar``) as an uploaded image."""
+    if os_type is not OsType.LINUX:
+        raise ProvsimError(f"{tarball}: the Docker backend imports Linux root filesystems only")
+    if not tarball.is_file():
+        raise ProvsimError(f"{tarball}: no such file; give a root filesystem tarball (e.g. from 'docker export')")
+    return _import(run, tarball, _etc_in_tarball(tarball), registered_as, os_type)
+
+
+def waagent_deprovision(machine: Machine) -> str:
+    """Run the real ``waagent -force -deprovision+user`` in the container; returns its output."""
+    status, output = machine.disk.run(WAAGENT_DEPROVISION)
+    if status != 0:
+        raise ProvsimError(f"'{WAAGENT_DEPROVISION}' failed in the container ({status}): {output.strip()[-300:]}")
+    return output
+
+
+def replay(source: MemoryDisk, disk: GuestDisk) -> None:
+    """Write an in-memory disk's host name, accounts and files onto another disk (an on-premises install).
+
+    Files the target already has stay: the in-memory disk holds stand-ins for
+    installed programs (``/usr/sbin/waagent``), and the real ones must win.
+    """
+    disk.set_hostname(source.hostname())
+    for account in source.users():
+        disk.add_user(account)
+    for path in source.glob("*"):
+        if not disk.exists(path):
+            disk.write_text(path, source.read_text(path) or "")
+
+
+def _import(run: Run, tarball: Path, etc: EtcState, registered_as: OsState, os_type: OsType) -> ContainerImage:
+    tag = run.image_name(f"uploaded-{registered_as.value}")
+    repository, name = tag.split(":")
+    run.client.api.import_image_from_file(
+        str(tarball), repository=repository, tag=name, changes=[*_label_changes(run, etc), 'CMD ["/bin/sh"]']
+    )
+    return ContainerImage(tag, os_type, registered_as, Stage.UPLOAD)
+
+
+def _label_changes(run: Run, etc: EtcState) -> list[str]:
+    pairs = {**labels(run.run_id), ETC_LABEL: encode_etc(etc)}
+    return ["LABEL " + " ".join(f'{key}="{value}"' for key, value in pairs.items())]
+
+
+def _etc_in_tarball(tarball: Path) -> EtcState:
+    wanted = {path.lstrip("/"): path for path in DOCKER_ETC_FILES}
+    found: EtcState = dict.fromkeys(DOCKER_ETC_FILES)
+    try:
+        with tarfile.open(tarball) as tar:
+            for member in tar:
+                path = wanted.get(member.name.removeprefix("./"))
+                if path is not None and member.isfile():
+                    extracted = tar.extractfile(member)
+                    found[path] = extracted.read().decode("utf-8", "replace") if extracted else None
+    except tarfile.TarError as error:
+        raise ProvsimError(f"{tarball}: not a tar archive ({error}); give a root filesystem tarball") from None
+    return found

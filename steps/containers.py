@@ -1,1 +1,370 @@
-"""Steps (placeholder)."""
+"""Steps and hooks for scenarios that run in Docker containers (the ``@container`` tag).
+
+Scenarios tagged ``@container`` (pytest marker ``container``) need a Docker
+engine. Without one they are skipped with the reason shown; with
+``PROVSIM_REQUIRE_DOCKER=1`` they fail instead (CI sets it). The base image is
+built on first use (progress on stderr). Every scenario gets its own run id,
+and its containers and images are removed when it ends: on pass, on failure,
+and on Ctrl-C (the session's runs are removed again at exit).
+
+The in-memory sentences, told with containers
+-----------------------------------------------
+A feature module makes the cell sentences of ``steps.images``,
+``steps.registration`` and ``steps.vm_creation`` use containers by calling
+:func:`use_containers` at import; the Then steps of ``steps.outcomes`` are
+shared unchanged::
+
+    # features/containers/test_containers.py
+    from pytest_bdd import scenarios
+    from steps.containers import use_containers
+    use_containers()
+    scenarios("containers")
+
+Then ``Given a Linux build VM whose OS is generalized`` starts a build
+container, provisions it through the platform and runs the real
+``waagent -force -deprovision+user``; ``When it is captured as specialized``
+commits it; ``And a VM is created from it`` boots a VM container.
+
+Sentences of this module
+------------------------
+``Given the container pipeline "<fixture>"``
+    A fixture template under ``fixtures/containers``.
+    Example: ``Given the container pipeline "generalizes.pkr.hcl"``
+``When it is built in a container``
+    Runs the steps for real, reads the OS state off the disk, captures once
+    per registration and creates a VM from each. The first registration's
+    outcome is the one ``Then VM creation ends in ...`` checks.
+``Then the disk is <state> by the evidence``
+    Example: ``Then the disk is specialized by the evidence``
+``Then the evidence shows "<fact>"``
+    Example: ``And the evidence shows "build user 'x' absent"`` (substring of one fact).
+``Then the step <n> was skipped because "<text>"`` / ``Then the build fails at step <n> showing "<text>"``
+    ``<n>`` counts from 1. Example: ``Then the build fails at step 2 showing "No such file"``
+``Then testinfra sees the OS profile applied`` / ``... not applied``
+    Host name, user and marker of the new VM, checked with testinfra.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from simulator.containers.engine import docker_required, no_engine_message, unreachable_reason
+from steps import words
+from steps.fixtures import ScenarioContext
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "containers"
+_ENGINE_KEY = pytest.StashKey[str | None]()
+_RUNS_KEY = pytest.StashKey[list[str]]()
+
+
+# -- the `container` marker: skip or fail without an engine ---------------------------------------------------
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("container") is None:
+        return
+    config = item.config
+    if _ENGINE_KEY not in config.stash:
+        config.stash[_ENGINE_KEY] = unreachable_reason()
+    why = config.stash[_ENGINE_KEY]
+    if why is None:
+        return
+    message = no_engine_message(why)
+    if docker_required():
+        pytest.fail(f"{message} (PROVSIM_REQUIRE_DOCKER=1: container scenarios must run)", pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove what any scenario of the session left, also after Ctrl-C."""
+    runs = config.stash.get(_RUNS_KEY, [])
+    if not runs:
+        return
+    from simulator.containers.cleanup import remove_run
+    from simulator.containers.engine import connect
+
+    client = connect()
+    for run_id in runs:
+        remove_run(client, run_id)
+
+
+@pytest.fixture(scope="session")
+def docker_engine(pytestconfig: pytest.Config) -> Generator[tuple[Any, str], None, None]:
+    """The Docker client and the base image tag (built on first use, progress on stderr)."""
+    from simulator.containers import base_image
+    from simulator.containers.engine import connect
+
+    client = connect()
+
+    def progress(line: str) -> None:
+        print(f"[provsim base-image] {line}", file=sys.__stderr__, flush=True)
+
+    yield client, base_image.ensure(client, progress=progress)
+    client.close()
+
+
+@pytest.fixture
+def docker_run(docker_engine: tuple[Any, str], pytestconfig: pytest.Config) -> Generator[Any, None, None]:
+    """A run for one scenario; everything it labels is removed when the scenario ends, however it ends."""
+    from simulator.containers.cleanup import Run
+
+    client, tag = docker_engine
+    run = Run(client, tag)
+    pytestconfig.stash.setdefault(_RUNS_KEY, []).append(run.run_id)
+    with run:
+        yield run
+
+
+@dataclass
+class ContainerScenario:
+    """What a container scenario built: machines, images and the check of a pipeline."""
+
+    run: Any
+    machine: Any = None
+    build_vm: Any = None
+    user: str | None = None
+    image: Any = None
+    evidence: Any = None
+    creation: Any = None
+    check: Any = None
+    notes: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def containers(docker_run: Any) -> ContainerScenario:
+    """The container side of the scenario (the ``provsim`` context keeps the outcome for the Then steps)."""
+    return ContainerScenario(docker_run)
+
+
+# -- the cell sentences, told with containers ------------------------------------------------------------------
+def use_containers(stacklevel: int = 2) -> None:
+    """Make the calling feature module's cell sentences run in containers (see the module docstring)."""
+
+    @given(parsers.parse("a {os} image whose OS is {state}"), stacklevel=stacklevel)
+    def an_image(provsim: ScenarioContext, os: str, state: str) -> None:
+        """``Given a Linux image whose OS is <state>``: the stage that follows picks the source."""
+        provsim.os_type = words.os_type(os)
+        provsim.os_state = words.os_state(state)
+
+    @given(parsers.parse("an on-premises {os} disk whose OS is {state}"), stacklevel=stacklevel)
+    def an_on_premises_disk(provsim: ScenarioContext, containers: ContainerScenario, os: str, state: str) -> None:
+        """``Given an on-premises Linux disk whose OS is <state>``: a container with an on-premises install."""
+        an_image(provsim, os, state)
+        _on_premises(provsim, containers)
+
+    @given(parsers.parse("a {os} build VM whose OS is {state}"), stacklevel=stacklevel)
+    def a_build_vm(provsim: ScenarioContext, containers: ContainerScenario, os: str, state: str) -> None:
+        """``Given a Linux build VM whose OS is <state>``: a build container, deprovisioned by the real waagent."""
+        an_image(provsim, os, state)
+        _build_vm(provsim, containers)
+
+    @when(parsers.parse("it is uploaded as {state}"), stacklevel=stacklevel)
+    def uploaded_as(provsim: ScenarioContext, containers: ContainerScenario, state: str) -> None:
+        """``When it is uploaded as <state>``: export the container's filesystem and import it."""
+        from simulator.containers.stages import upload
+
+        if containers.machine is None:
+            _on_premises(provsim, containers)
+        containers.image = upload(containers.run, containers.machine, words.os_state(state))
+
+    @when(parsers.parse("it is captured as {state}"), stacklevel=stacklevel)
+    def captured_as(provsim: ScenarioContext, containers: ContainerScenario, state: str) -> None:
+        """``When it is captured as <state>``: commit the build container."""
+        from simulator.containers.stages import capture, retire
+
+        if containers.build_vm is None:
+            _build_vm(provsim, containers)
+        build_vm = containers.build_vm
+        containers.image, provsim.source_vm = capture(
+            containers.run, build_vm.machine, build_vm.vm, words.os_state(state)
+        )
+        retire(build_vm.machine, provsim.source_vm)
+
+    @when("a VM is created from it", stacklevel=stacklevel)
+    def a_vm_is_created(provsim: ScenarioContext, containers: ContainerScenario) -> None:
+        """``When a VM is created from it``: boot a VM container from the registered image."""
+        from simulator.containers.boot import boot
+        from simulator.profile import generate_profile
+
+        if containers.image is None:
+            raise AssertionError("nothing registered yet: add 'When it is uploaded as ...' or '... captured as ...'")
+        profile = generate_profile(containers.image.os_type, provsim.seed, role="vm")
+        creation = boot(containers.run, provsim.platform, containers.image, profile, source_vm=provsim.source_vm)
+        containers.creation = creation
+        provsim.outcome, provsim.vm, provsim.profile = creation.outcome, creation.vm, profile
+
+
+def _on_premises(provsim: ScenarioContext, containers: ContainerScenario) -> None:
+    from simulator.containers.cells import on_premises_machine
+    from simulator.containers.evidence import observe
+    from simulator.containers.stages import waagent_deprovision
+
+    _linux_only(provsim)
+    containers.machine, containers.user = on_premises_machine(containers.run, provsim.seed)
+    if provsim.os_state is not None and provsim.os_state.value == "generalized":
+        waagent_deprovision(containers.machine)
+    containers.evidence = observe(containers.machine.container, containers.user)
+
+
+def _build_vm(provsim: ScenarioContext, containers: ContainerScenario) -> None:
+    from simulator.containers.cells import create_build_vm
+    from simulator.containers.evidence import observe
+    from simulator.containers.stages import waagent_deprovision
+
+    _linux_only(provsim)
+    containers.build_vm = create_build_vm(containers.run, provsim.platform, provsim.seed)
+    provsim.build_vm = containers.build_vm.vm
+    if provsim.os_state is not None and provsim.os_state.value == "generalized":
+        waagent_deprovision(containers.build_vm.machine)
+    containers.evidence = observe(containers.build_vm.machine.container, containers.build_vm.user)
+
+
+def _linux_only(provsim: ScenarioContext) -> None:
+    if provsim.os_type is not None and provsim.os_type.value != "linux":
+        raise AssertionError("containers run Linux images only: tag Windows scenarios without @container")
+
+
+# -- pipelines built in a container ---------------------------------------------------------------------------------
+@given(parsers.parse('the container pipeline "{name}"'))
+def the_container_pipeline(containers: ContainerScenario, name: str) -> None:
+    """``Given the container pipeline "<fixture>"``: a template under ``fixtures/containers``.
+
+    Example: ``Given the container pipeline "deprovision_fails_silently.pkr.hcl"``
+    """
+    containers.notes.append(name)
+    containers.check = read_fixture(FIXTURES / name)
+
+
+@when("it is built in a container")
+def built_in_a_container(provsim: ScenarioContext, containers: ContainerScenario) -> None:
+    """``When it is built in a container``: run the steps for real and create a VM from each registration."""
+    from simulator.containers.check import check_pipeline
+
+    result = check_pipeline(containers.check, seed=provsim.seed, run=containers.run)
+    containers.check = result
+    containers.evidence = result.evidence
+    if result.registrations:
+        first = result.registrations[0]
+        provsim.outcome, provsim.vm, provsim.source_vm = first.outcome, first.creation.vm, first.source_vm
+        containers.creation = first.creation
+
+
+@then(parsers.parse("the disk is {state} by the evidence"))
+def disk_is(containers: ContainerScenario, state: str) -> None:
+    """``Then the disk is <state> by the evidence``: read off the disk with testinfra.
+
+    Example: ``Then the disk is generalized by the evidence``
+    """
+    failed = (
+        containers.check.failed_step if containers.check is not None and hasattr(containers.check, "steps") else None
+    )
+    assert failed is None, f"the build failed: {failed.describe() if failed else ''}\n{failed.output if failed else ''}"
+    assert containers.evidence is not None, "no disk was observed yet"
+    expected = words.os_state(state)
+    assert containers.evidence.os_state is expected, "; ".join(containers.evidence.facts())
+
+
+@then(parsers.parse('the evidence shows "{fact}"'))
+def evidence_shows(containers: ContainerScenario, fact: str) -> None:
+    """``Then the evidence shows "<fact>"``: one fact contains the text.
+
+    Example: ``And the evidence shows "SSH host keys absent"``
+    """
+    assert containers.evidence is not None, "no disk was observed yet"
+    facts = containers.evidence.facts()
+    assert any(fact.lower() in f.lower() for f in facts), f"{fact!r} not among: {facts}"
+
+
+@then(parsers.parse('the step {number:d} was skipped because "{text}"'))
+def step_skipped(containers: ContainerScenario, number: int, text: str) -> None:
+    """``Then the step <n> was skipped because "<text>"``.
+
+    Example: ``Then the step 1 was skipped because "runs on Windows only"``
+    """
+    step_run = containers.check.steps[number - 1]
+    assert step_run.status.value == "skipped" and text in step_run.reason, step_run.describe()
+
+
+@then(parsers.parse('the build fails at step {number:d} showing "{text}"'))
+def build_fails(containers: ContainerScenario, number: int, text: str) -> None:
+    """``Then the build fails at step <n> showing "<text>"``: the failing step's output is kept.
+
+    Example: ``Then the build fails at step 2 showing "not found"``
+    """
+    failed = containers.check.failed_step
+    assert failed is not None, "the build did not fail"
+    assert containers.check.steps.index(failed) == number - 1, failed.describe()
+    assert text in failed.output, failed.output
+
+
+@then(parsers.parse("testinfra sees the OS profile {applied}"))
+def profile_applied(containers: ContainerScenario, applied: str) -> None:
+    """``Then testinfra sees the OS profile applied`` (or ``not applied``): host name, user, marker.
+
+    Example: ``Then testinfra sees the OS profile not applied``
+    """
+    assert containers.creation is not None, "no VM was created yet"
+    checks = containers.creation.checks
+    profile = {k: v for k, v in checks.items() if k.startswith(("host name", "user"))}
+    want = applied.strip() == "applied"
+    assert all(v is want for v in profile.values()), checks
+
+
+def read_fixture(path: Path) -> Any:
+    """The container fixture templates as :class:`~simulator.pipeline.model.Pipeline` objects.
+
+    A stopgap reader for the few HCL2 constructs the fixtures use (shell and
+    file provisioners, a managed image target), until the Packer reader of
+    ``simulator.pipeline`` is used here instead.
+    """
+    import hcl2
+
+    from simulator.model import OsType
+    from simulator.pipeline.model import Location, Pipeline, Script, Step, Target, TargetKind, Tool
+
+    def text(value: Any) -> Any:
+        if isinstance(value, str):
+            return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value
+        if isinstance(value, list):
+            return [text(item) for item in value]
+        return value
+
+    document = hcl2.loads(path.read_text())
+    (kind_block,) = document["source"]
+    ((_, sources),) = kind_block.items()
+    ((name, source),) = sources.items()
+    steps: list[Step] = []
+    for number, block in enumerate(document["build"][0].get("provisioner", []), start=1):
+        ((kind, body),) = block.items()
+        where = Location(str(path), number)
+        scripts = tuple(
+            Script(
+                p,
+                (path.parent / p).read_text() if (path.parent / p).is_file() else None,
+                Location(str(path.parent / p)),
+            )
+            for p in ([text(body["script"])] if "script" in body else text(body.get("scripts", [])))
+        )
+        steps.append(
+            Step(
+                kind=text(kind),
+                name=f"{text(kind)} #{number}",
+                location=where,
+                inline=tuple(text(body.get("inline", []))),
+                scripts=scripts,
+                environment_vars=tuple(text(body.get("environment_vars", []))),
+                execute_command=text(body["execute_command"]) if "execute_command" in body else None,
+                inline_shebang=text(body["inline_shebang"]) if "inline_shebang" in body else None,
+                source=text(body["source"]) if "source" in body else None,
+                destination=text(body["destination"]) if "destination" in body else None,
+            )
+        )
+    target = Target(TargetKind.MANAGED_IMAGE, text(source["managed_image_name"]), Location(str(path)))
+    return Pipeline(
+        str(path), Tool.PACKER, f"azure-arm.{text(name)}", OsType.LINUX, Location(str(path)), steps, [target]
+    )

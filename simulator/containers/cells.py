@@ -23,7 +23,7 @@ from simulator.containers.boot import DEFAULT_BUDGET, Boot, ContainerImage, Real
 from simulator.containers.cleanup import Run
 from simulator.containers.evidence import DiskEvidence, observe
 from simulator.containers.machine import Machine
-from simulator.containers.stages import capture, replay, upload, waagent_deprovision
+from simulator.containers.stages import capture, replay, retire, upload, waagent_deprovision
 from simulator.errors import ProvsimError
 from simulator.model import OsState, OsType, Stage
 from simulator.outcome import Outcome, SourceVm
@@ -97,6 +97,7 @@ def run_cell(
             waagent_deprovision(build_vm.machine)
         evidence = observe(build_vm.machine.container, build_vm.user)
         image, source_vm = capture(run, build_vm.machine, build_vm.vm, cell.registered_as)
+        retire(build_vm.machine, source_vm)
     profile = generate_profile(OsType.LINUX, seed, role="vm")
     creation = boot(run, platform, image, profile, source_vm=source_vm, budget=budget)
     return ContainerCell(cell, evidence, image, source_vm, creation)

@@ -4,7 +4,8 @@
   VM's OS disk into an image. Capturing as generalized first marks the VM
   generalized; what becomes of the source VM is decided by the core's
   :func:`simulator.stages.source_vm_after_capture`, from that mark and from
-  the container's disk. A source VM that is no longer usable is stopped.
+  the container's disk. A source VM that is no longer usable is stopped
+  (:func:`retire`) once every capture of it is done.
 - **upload**: the container's filesystem is exported as a disk tarball and
   imported as an image, as a VHD is copied up and registered; a user's own
   rootfs tarball is imported the same way (:func:`import_rootfs`).
@@ -43,9 +44,13 @@ def capture(run: Run, machine: Machine, vm: VirtualMachine, registered_as: OsSta
     repository, name = tag.split(":")
     machine.container.commit(repository=repository, tag=name, changes=_label_changes(run, etc))
     source_vm = source_vm_after_capture(vm)
+    return ContainerImage(tag, vm.os_type, registered_as, Stage.CAPTURE), source_vm
+
+
+def retire(machine: Machine, source_vm: SourceVm) -> None:
+    """Stop a source VM that can no longer be used (after every capture of it is done)."""
     if not source_vm.usable:
         machine.container.kill()
-    return ContainerImage(tag, vm.os_type, registered_as, Stage.CAPTURE), source_vm
 
 
 def upload(run: Run, machine: Machine, registered_as: OsState, os_type: OsType = OsType.LINUX) -> ContainerImage:

@@ -1,0 +1,31 @@
+@container
+Feature: Pipelines built for real in a container
+  The steps of a Packer template run in a build container as Packer runs them
+  on a build VM; the OS state is read off the disk, never from the steps'
+  text. A typo in a deprovision command, swallowed by `|| true`, leaves the
+  disk specialized although the template looks right.
+
+  Scenario: A template that generalizes with waagent
+    Given the container pipeline "generalizes.pkr.hcl"
+    When it is built in a container
+    Then the disk is generalized by the evidence
+    And the evidence shows "SSH host keys absent"
+    And VM creation ends in success
+    And testinfra sees the OS profile applied
+    And the source VM is no longer usable
+
+  Scenario: A template without a deprovision step, captured as a managed image
+    Given the container pipeline "does_not_generalize.pkr.hcl"
+    When it is built in a container
+    Then the disk is specialized by the evidence
+    And VM creation ends in a provisioning failure
+    And the error code is OSProvisioningClientError
+    And testinfra sees the OS profile not applied
+
+  Scenario: A deprovision that fails silently
+    Given the container pipeline "deprovision_fails_silently.pkr.hcl"
+    When it is built in a container
+    Then the disk is specialized by the evidence
+    And the evidence shows "/var/lib/waagent/provisioned present"
+    And VM creation ends in a provisioning failure
+    And the error code is OSProvisioningClientError

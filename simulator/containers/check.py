@@ -1,0 +1,166 @@
+"""``provsim check --backend docker``: build a Linux pipeline for real and predict its registrations.
+
+The entry points for the CLI and the Gherkin steps:
+
+- :func:`check_pipeline`: run the pipeline's steps in a build container,
+  decide the OS state from the evidence on the disk (never from the steps'
+  text), capture it once per registration its targets ask for, and boot a
+  VM container from each;
+- :func:`check_rootfs`: the upload stage for a user's own root filesystem
+  tarball, registered both ways.
+
+    result = check_pipeline(pipeline)
+    result.os_state                   # OsState, read off the disk
+    result.registrations[0].outcome   # Outcome, as the simulator reports it
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from simulator.containers.boot import Boot, ContainerImage, RealBudget, boot
+from simulator.containers.cells import create_build_vm
+from simulator.containers.cleanup import Run
+from simulator.containers.evidence import DiskEvidence, observe
+from simulator.containers.provisioners import StepRun, StepRunner, StepStatus
+from simulator.containers.stages import capture, import_rootfs, retire
+from simulator.errors import ProvsimError
+from simulator.model import OsState, OsType
+from simulator.outcome import Outcome, SourceVm
+from simulator.pipeline.model import Pipeline, Target, TargetKind, Tool
+from simulator.platform import AllottedTime, Platform
+from simulator.profile import generate_profile
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RegistrationCheck:
+    """One registration of the built disk and the VM creation from it."""
+
+    registered_as: OsState
+    targets: list[Target]
+    image: ContainerImage
+    source_vm: SourceVm | None
+    creation: Boot
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.creation.outcome
+
+
+@dataclass
+class ContainerCheck:
+    """What building a pipeline (or importing a rootfs) in containers showed."""
+
+    name: str
+    os_type: OsType
+    steps: list[StepRun] = field(default_factory=list)
+    evidence: DiskEvidence | None = None
+    registrations: list[RegistrationCheck] = field(default_factory=list)
+
+    @property
+    def failed_step(self) -> StepRun | None:
+        """The step that failed the build, if one did."""
+        return next((run for run in self.steps if run.status is StepStatus.FAILED), None)
+
+    @property
+    def skipped_steps(self) -> list[StepRun]:
+        return [run for run in self.steps if run.status is StepStatus.SKIPPED]
+
+    @property
+    def os_state(self) -> OsState | None:
+        """The OS state read off the disk; None when the build failed before there was one."""
+        return self.evidence.os_state if self.evidence is not None else None
+
+
+def registrations_of(pipeline: Pipeline) -> dict[OsState, list[Target]]:
+    """How the tool registers the build VM's disk, per target (FACTS.md sections 5 and 6).
+
+    AIB always generalizes. Packer generalizes for a managed image and a VHD,
+    and for a gallery destination unless it says ``specialized = true``. A
+    pipeline without targets is still captured once, as generalized.
+    """
+    found: dict[OsState, list[Target]] = {}
+    for target in pipeline.targets:
+        specialized = (
+            pipeline.tool is Tool.PACKER and target.kind is TargetKind.GALLERY_IMAGE and bool(target.specialized)
+        )
+        found.setdefault(OsState.SPECIALIZED if specialized else OsState.GENERALIZED, []).append(target)
+    return found or {OsState.GENERALIZED: []}
+
+
+def check_pipeline(
+    pipeline: Pipeline,
+    *,
+    seed: int = 0,
+    allotted: AllottedTime | None = None,
+    budget: RealBudget | None = None,
+    run: Run | None = None,
+    progress: Progress | None = None,
+) -> ContainerCheck:
+    """Build ``pipeline`` in a container and create a VM from each registration of the result.
+
+    Opens (and cleans up) its own :class:`Run` unless one is given.
+    """
+    if pipeline.os_type is not OsType.LINUX:
+        raise ProvsimError(f"{pipeline.location}: the Docker backend runs Linux pipelines only; drop --backend docker")
+    if run is None:
+        with Run.start() as own:
+            return check_pipeline(pipeline, seed=seed, allotted=allotted, budget=budget, run=own, progress=progress)
+    say = progress or (lambda line: None)
+    platform = Platform(allotted or AllottedTime(), seed)
+    result = ContainerCheck(pipeline.name, pipeline.os_type)
+    say(f"{pipeline.name}: creating the build VM")
+    build_vm = create_build_vm(run, platform, seed, budget or RealBudget())
+    for step in pipeline.steps:
+        step_run = StepRunner(build_vm.machine.disk, pipeline, build_vm.user).run(step)
+        say(step_run.describe())
+        result.steps.append(step_run)
+        if step_run.status is StepStatus.FAILED:
+            return result
+    result.evidence = observe(build_vm.machine.container, build_vm.user)
+    say(f"{pipeline.name}: the disk is {result.evidence.os_state.value}: " + "; ".join(result.evidence.facts()))
+    captured: list[tuple[OsState, list[Target], ContainerImage, SourceVm]] = []
+    # Specialized first: a generalized capture marks the VM generalized for good.
+    for registered_as, targets in sorted(
+        registrations_of(pipeline).items(), key=lambda item: item[0] is OsState.GENERALIZED
+    ):
+        image, source_vm = capture(run, build_vm.machine, build_vm.vm, registered_as)
+        captured.append((registered_as, targets, image, source_vm))
+    retire(build_vm.machine, captured[-1][3])
+    for registered_as, targets, image, source_vm in captured:
+        say(f"{pipeline.name}: creating a VM from the image captured as {registered_as.value}")
+        profile = generate_profile(OsType.LINUX, seed, role="vm")
+        creation = boot(run, platform, image, profile, source_vm=source_vm, budget=budget)
+        result.registrations.append(RegistrationCheck(registered_as, targets, image, source_vm, creation))
+    return result
+
+
+def check_rootfs(
+    tarball: Path,
+    os_type: OsType = OsType.LINUX,
+    *,
+    seed: int = 0,
+    allotted: AllottedTime | None = None,
+    budget: RealBudget | None = None,
+    run: Run | None = None,
+) -> ContainerCheck:
+    """Upload a user's root filesystem tarball both ways and create a VM from each registration."""
+    if run is None:
+        with Run.start() as own:
+            return check_rootfs(tarball, os_type, seed=seed, allotted=allotted, budget=budget, run=own)
+    platform = Platform(allotted or AllottedTime(), seed)
+    result = ContainerCheck(tarball.name, os_type)
+    for registered_as in (OsState.SPECIALIZED, OsState.GENERALIZED):
+        image = import_rootfs(run, tarball, registered_as, os_type)
+        if result.evidence is None:
+            look = run.machine(image.tag, role="inspect")
+            result.evidence = observe(look.container)
+            look.container.remove(force=True)
+        profile = generate_profile(os_type, seed, role="vm")
+        creation = boot(run, platform, image, profile, budget=budget)
+        result.registrations.append(RegistrationCheck(registered_as, [], image, None, creation))
+    return result

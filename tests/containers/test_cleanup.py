@@ -1,0 +1,60 @@
+"""Nothing is left behind: after a failing scenario, an exception, or Ctrl-C."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from simulator.containers.cleanup import Run, leftovers
+
+pytestmark = pytest.mark.container
+
+FAILING_FEATURE = """\
+@container
+Feature: a failing container scenario
+  Scenario: the build VM is captured, then the check fails
+    Given a Linux build VM whose OS is specialized
+    When it is captured as generalized
+    And a VM is created from it
+    Then VM creation ends in success
+"""
+
+TEST_MODULE = """\
+from pytest_bdd import scenarios
+from steps.containers import use_containers
+use_containers()
+scenarios("failing.feature")
+"""
+
+
+def test_nothing_left_after_a_failing_scenario(pytester: pytest.Pytester, docker_engine: tuple[Any, str]) -> None:
+    client, _ = docker_engine
+    before = leftovers(client)
+    pytester.makefile(".feature", failing=FAILING_FEATURE)
+    pytester.makepyfile(test_failing=TEST_MODULE)
+    pytester.makeini("[pytest]\nbdd_features_base_dir = .\nmarkers =\n    container: needs Docker\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*expected succeeded, got provisioning_failure*"])
+    assert leftovers(client) == before == ([], [])
+
+
+def test_run_removes_its_objects_on_an_exception(docker_engine: tuple[Any, str]) -> None:
+    client, tag = docker_engine
+    run = Run(client, tag)
+    with pytest.raises(RuntimeError), run:
+        machine = run.machine(tag, role="doomed")
+        machine.container.commit(repository="provsim-doomed", tag=run.run_id)
+        assert run.leftovers() != ([], [])
+        raise RuntimeError("the scenario failed")
+    assert run.leftovers() == ([], [])
+
+
+def test_run_removes_its_objects_on_ctrl_c(docker_engine: tuple[Any, str]) -> None:
+    client, tag = docker_engine
+    run = Run(client, tag)
+    with pytest.raises(KeyboardInterrupt), run:
+        run.machine(tag, role="interrupted")
+        raise KeyboardInterrupt
+    assert run.leftovers() == ([], [])

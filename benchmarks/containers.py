@@ -1,0 +1,68 @@
+"""Figures for the Docker backend: the 8 Linux cells in containers vs the bare Docker work they need.
+
+    python benchmarks/containers.py [--repeat N]
+
+Prints, measured in the same run: the time of the 8 container cells (build
+or on-premises machine, real waagent, capture or upload, VM boot with the
+real-seconds budget, testinfra evidence) and the time of the bare Docker work
+the same cells cannot avoid (per cell: start a container, exec one command,
+commit, start a container from the commit, remove), and their ratio.
+The base image build time is printed when it had to be built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from simulator.cells import all_cells
+from simulator.containers import base_image
+from simulator.containers.cells import run_cell
+from simulator.containers.cleanup import Run
+from simulator.containers.engine import connect, labels
+from simulator.model import OsType
+
+
+def bare_docker(run: Run) -> float:
+    """Seconds for the minimal Docker work of one cell, with nothing of provsim in between."""
+    started = time.monotonic()
+    tag = run.image_name("bare")
+    repository, name = tag.split(":")
+    options = {"detach": True, "network_mode": "none", "labels": labels(run.run_id), "init": True}
+    first = run.client.containers.run(run.base_image, ["sleep", "infinity"], **options)
+    first.exec_run(["true"])
+    first.commit(repository=repository, tag=name)
+    second = run.client.containers.run(tag, ["sleep", "infinity"], **options)
+    second.exec_run(["true"])
+    for container in (first, second):
+        container.remove(force=True)
+    run.client.images.remove(tag, force=True)
+    return time.monotonic() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    client = connect()
+    recipe = base_image.machine_recipe()
+    if base_image.find(client, recipe) is None:
+        print(f"base image build: {base_image.build(client, recipe):.1f} s")
+    else:
+        print(f"base image {recipe.tag}: cached (build it afresh with 'provsim base-image build --force')")
+    cells = [cell for cell in all_cells() if cell.os_type is OsType.LINUX]
+    cell_seconds = bare_seconds = 0.0
+    for _ in range(args.repeat):
+        with Run.start(client) as run:
+            started = time.monotonic()
+            for cell in cells:
+                run_cell(run, cell)
+            cell_seconds += time.monotonic() - started
+            bare_seconds += sum(bare_docker(run) for _ in cells)
+    print(f"8 Linux cells in containers: {cell_seconds / args.repeat:.1f} s")
+    print(f"bare Docker work for 8 cells (start, exec, commit, boot): {bare_seconds / args.repeat:.1f} s")
+    print(f"ratio: {cell_seconds / bare_seconds:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -50,7 +50,8 @@ class Step:
     ``shell-local``); AIB's own hidden deprovision step is ``deprovision``
     with ``hidden`` set. ``inline`` holds inline commands; ``scripts`` the
     script files. ``remote`` lists URLs provsim cannot read (scriptUri,
-    sourceUri). The remaining fields drive real execution in a container.
+    sourceUri). ``content`` is a file provisioner's inline content. The
+    remaining fields drive real execution in a container.
     """
 
     kind: str
@@ -64,6 +65,7 @@ class Step:
     inline_shebang: str | None = None
     source: str | None = None
     destination: str | None = None
+    content: str | None = None
     hidden: bool = False
 
     def texts(self) -> list[tuple[str, Location]]:

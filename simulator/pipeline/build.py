@@ -1,0 +1,235 @@
+"""The simulated build: a pipeline's steps applied to a build VM's disk.
+
+The build VM is created exactly as the simulator creates one (from a
+generalized platform image, with an OS profile), so it starts specialized.
+Each step's recognised effects (deprovision, sysprep, cloud-init clean, file
+writes) are applied to its disk in order, and the OS state is then *read off
+the disk*, with the evidence, the way the guest agent will read it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from simulator.build import create_build_vm
+from simulator.deprovision import SysprepOptions, cloud_init_clean, sysprep, waagent_deprovision
+from simulator.evidence import OsStateReading, read_os_state
+from simulator.model import OsType
+from simulator.pipeline.findings import Finding, Severity
+from simulator.pipeline.model import Location, Pipeline, Step
+from simulator.pipeline.packer_steps import KNOWN_PROVISIONERS
+from simulator.pipeline.recognise import (
+    CloudInitClean,
+    Sysprep,
+    WaagentDeprovision,
+    recognise_line,
+    waits_for_image_state,
+)
+from simulator.pipeline.writes import executed_lines, file_writes, writes_a_file
+from simulator.platform import Platform, VirtualMachine
+
+#: Steps that run nothing on the build VM's disk that provsim models.
+_NO_GUEST_EFFECT = ("shell-local", "windows-update")
+
+
+@dataclass
+class Build:
+    """A finished simulated build: the build VM, the OS state read off its disk, findings."""
+
+    pipeline: Pipeline
+    platform: Platform
+    vm: VirtualMachine
+    reading: OsStateReading
+    evidence: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def simulate_build(pipeline: Pipeline, seed: int = 0) -> Build:
+    """Run ``pipeline``'s steps on a fresh build VM's in-memory disk."""
+    platform = Platform(seed=seed)
+    vm = create_build_vm(platform, pipeline.os_type, seed)
+    build_user = vm.profile.admin_username if vm.profile else None
+    evidence: list[str] = []
+    findings: list[Finding] = []
+    last_generalize: tuple[Step, str] | None = None
+    for step in pipeline.steps:
+        ran_something = _apply(step, pipeline, vm, evidence, findings)
+        if ran_something == "generalize":
+            last_generalize = (step, "")
+        elif ran_something == "ran" and last_generalize is not None and not step.hidden:
+            deprovision_step = last_generalize[0]
+            findings.append(
+                Finding(
+                    Severity.WARNING,
+                    f"deprovision is not the last step: {step.name} runs after {deprovision_step.name} "
+                    f"({deprovision_step.location}); anything it changes lands in the generalized image",
+                    step.location,
+                )
+            )
+            last_generalize = None
+    reading = read_os_state(vm.disk, pipeline.os_type, build_user)
+    return Build(pipeline, platform, vm, reading, evidence, findings)
+
+
+def _apply(step: Step, pipeline: Pipeline, vm: VirtualMachine, evidence: list[str], findings: list[Finding]) -> str:
+    """Apply one step; returns ``generalize``, ``ran`` (something else ran) or ``nothing``."""
+    for url in step.remote:
+        findings.append(
+            Finding(
+                Severity.WARNING,
+                f"{step.name}: {url} is remote and cannot be inspected; what it runs is not part of this verdict",
+                step.location,
+            )
+        )
+    if step.kind not in KNOWN_PROVISIONERS and step.kind != "deprovision":
+        findings.append(
+            Finding(
+                Severity.WARNING,
+                f"{step.name}: provsim does not inspect {step.kind!r} steps; "
+                "if it deprovisions or generalizes, the verdict below misses it",
+                step.location,
+            )
+        )
+        return "ran"
+    if step.kind in _NO_GUEST_EFFECT:
+        return "nothing" if step.kind == "shell-local" else "ran"
+    if step.kind == "windows-restart":
+        return "ran"
+    if step.kind == "file":
+        return _apply_file(step, vm, findings)
+    if step.hidden:
+        return _apply_hidden_deprovision(step, pipeline, vm, evidence, findings)
+    lines = [line for line, _ in step.texts()]
+    locations = [where for _, where in step.texts()]
+    for write in file_writes(lines):
+        write.apply(vm.disk)
+    return _run_lines(step, lines, locations, pipeline, vm, evidence, findings)
+
+
+def _apply_file(step: Step, vm: VirtualMachine, findings: list[Finding]) -> str:
+    if step.destination and step.content is not None:
+        vm.disk.write_text(step.destination, step.content)
+        return "ran"
+    if step.destination and step.source and not step.remote:
+        source = Path(step.source) if Path(step.source).is_absolute() else Path(step.location.path).parent / step.source
+        if source.is_file():
+            # Binary uploads (packages, archives) carry no commands provsim reads.
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                vm.disk.write_text(step.destination, source.read_text(encoding="utf-8"))
+        return "ran"
+    if step.destination and step.remote and _is_deprovision_script(step.destination):
+        findings.append(
+            Finding(
+                Severity.ERROR,
+                f"{step.name} replaces {step.destination} with remote content provsim cannot read; AIB's deprovision "
+                "step will run that content, and the OS state below assumes it still generalizes",
+                step.location,
+            )
+        )
+    return "ran"
+
+
+def _is_deprovision_script(path: str) -> bool:
+    return path.replace("\\", "/").lower() in ("/tmp/deprovisioningscript.sh", "c:/deprovisioningscript.ps1")
+
+
+def _apply_hidden_deprovision(
+    step: Step, pipeline: Pipeline, vm: VirtualMachine, evidence: list[str], findings: list[Finding]
+) -> str:
+    assert step.destination is not None
+    written = vm.disk.read_text(step.destination)
+    script = written if written is not None else "\n".join(step.inline)
+    origin = "as overridden by a customizer" if written is not None else "AIB's default"
+    evidence.append(f"AIB's hidden deprovision step runs {step.destination} ({origin})")
+    lines = script.splitlines()
+    locations = [Location(step.destination, number) for number in range(1, len(lines) + 1)]
+    return _run_lines(step, lines, locations, pipeline, vm, evidence, findings)
+
+
+def _run_lines(
+    step: Step,
+    lines: list[str],
+    locations: list[Location],
+    pipeline: Pipeline,
+    vm: VirtualMachine,
+    evidence: list[str],
+    findings: list[Finding],
+) -> str:
+    result = "nothing"
+    executed = executed_lines(lines)
+    for index, (line, where) in enumerate(zip(lines, locations, strict=True)):
+        if index not in executed or writes_a_file(line):
+            continue
+        if line.strip() and not line.strip().startswith("#"):
+            result = "ran" if result == "nothing" else result
+        for effect in recognise_line(line):
+            place = where if where.line is not None or not step.location.line else step.location
+            if isinstance(effect, WaagentDeprovision):
+                if not effect.force:
+                    findings.append(
+                        Finding(
+                            Severity.ERROR,
+                            f"'{effect.text}' has no -force: waagent asks "
+                            "'Do you want to proceed (y/n)' and, with nobody to answer, deprovisions "
+                            "nothing",
+                            place,
+                        )
+                    )
+                    evidence.append(f"'{effect.text}' at {place} would wait for a y/n answer: no effect")
+                    continue
+                waagent_deprovision(vm.disk, delete_user=effect.delete_user)
+                evidence.append(f"'{effect.text}' at {place} ({step.name})")
+                if not effect.delete_user:
+                    findings.append(
+                        Finding(
+                            Severity.WARNING,
+                            f"'{effect.text}' deprovisions without +user: the build account stays in the image",
+                            place,
+                        )
+                    )
+                result = "generalize"
+            elif isinstance(effect, CloudInitClean):
+                cloud_init_clean(vm.disk)
+                evidence.append(f"'{effect.text}' at {place} ({step.name})")
+            elif isinstance(effect, Sysprep):
+                _sysprep(effect, step, lines, place, pipeline, vm, evidence, findings)
+                result = "generalize"
+    return result
+
+
+def _sysprep(
+    effect: Sysprep,
+    step: Step,
+    lines: list[str],
+    place: Location,
+    pipeline: Pipeline,
+    vm: VirtualMachine,
+    evidence: list[str],
+    findings: list[Finding],
+) -> None:
+    if pipeline.os_type is not OsType.WINDOWS:
+        findings.append(Finding(Severity.WARNING, "sysprep in a Linux pipeline does nothing", place))
+        return
+    sysprep(vm.disk, SysprepOptions(generalize=effect.generalize, oobe=effect.oobe))
+    evidence.append(f"'{effect.text.strip()}' at {place} ({step.name})")
+    if not effect.generalize:
+        findings.append(
+            Finding(
+                Severity.ERROR,
+                "sysprep without /generalize: the image keeps this machine's SID "
+                "and computer name, so it is not generalized",
+                place,
+            )
+        )
+    if effect.quit and not waits_for_image_state(lines):
+        findings.append(
+            Finding(
+                Severity.WARNING,
+                "sysprep /quit returns before sysprep has finished and nothing "
+                "waits for ImageState IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE: the capture may "
+                "start too early",
+                place,
+            )
+        )

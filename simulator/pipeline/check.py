@@ -1,0 +1,122 @@
+"""``check``: a pipeline's build, its registrations and what creating a VM from each does.
+
+    >>> from pathlib import Path
+    >>> reports = check_path(Path("fixtures/packer/web.pkr.hcl"))     # doctest: +SKIP
+    >>> reports[0].os_state.value, [r.outcome.status.value for r in reports[0].registrations]  # doctest: +SKIP
+    ('generalized', ['succeeded'])
+
+Registrations follow FACTS.md section 6: a managed image is captured as
+generalized; a gallery image as specialized when its destination says
+``specialized = true``, else generalized (Packer calls the platform's
+Generalize whatever the guest did); a VHD has no state yet, so both
+registrations are tried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simulator.model import OsState, Stage
+from simulator.outcome import Outcome
+from simulator.pipeline.build import Build, simulate_build
+from simulator.pipeline.findings import Finding, Severity
+from simulator.pipeline.model import Pipeline, Target, TargetKind, Tool
+from simulator.profile import generate_profile
+from simulator.stages import capture
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One way an output of the pipeline is registered, and what a VM created from it does."""
+
+    target: Target
+    registered_as: OsState
+    outcome: Outcome
+
+    def to_dict(self) -> dict[str, Any]:
+        row = self.outcome.to_dict()
+        return {
+            "target": f"{self.target.kind.value}:{self.target.name}",
+            "stage": Stage.CAPTURE.value,
+            "registered_as": self.registered_as.value,
+            "status": row["status"],
+            "error_code": row["error_code"],
+            "reason": row["reason"],
+            "resolution": row["resolution"],
+        }
+
+
+@dataclass
+class PipelineReport:
+    """Everything ``provsim check`` says about one pipeline."""
+
+    pipeline: Pipeline
+    os_state: OsState
+    evidence: list[str]
+    registrations: list[Registration] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        return all(r.outcome.succeeded for r in self.registrations)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON shape (see the README's "JSON contract")."""
+        return {
+            "path": self.pipeline.path,
+            "name": self.pipeline.name,
+            "tool": self.pipeline.tool.value,
+            "os_type": self.pipeline.os_type.value,
+            "os_state": self.os_state.value,
+            "evidence": list(self.evidence),
+            "registrations": [r.to_dict() for r in self.registrations],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def registrations_of(target: Target, tool: Tool) -> list[OsState]:
+    """How an output gets registered (FACTS.md sections 5 and 6)."""
+    if target.kind is TargetKind.VHD:
+        return [OsState.GENERALIZED, OsState.SPECIALIZED]
+    if target.kind is TargetKind.GALLERY_IMAGE and tool is Tool.PACKER and target.specialized:
+        return [OsState.SPECIALIZED]
+    return [OsState.GENERALIZED]
+
+
+def report_build(build: Build, seed: int = 0) -> PipelineReport:
+    """Register every output of a finished build and create a VM from each registration."""
+    pipeline = build.pipeline
+    report = PipelineReport(
+        pipeline, build.reading.os_state, build.evidence + list(build.reading.evidence), findings=list(build.findings)
+    )
+    if not pipeline.targets:
+        report.findings.append(
+            Finding(Severity.INFO, "no output is declared (no managed image, gallery or VHD)", pipeline.location)
+        )
+    for target in pipeline.targets:
+        if target.kind is TargetKind.MANAGED_IMAGE and target.specialized:
+            report.findings.append(
+                Finding(
+                    Severity.ERROR,
+                    f"managed image {target.name!r} with a specialized gallery destination: Packer refuses this at "
+                    "config time, since managed images are always generalized; drop managed_image_name or the "
+                    "specialized flag",
+                    target.location,
+                )
+            )
+            continue
+        for registered_as in registrations_of(target, pipeline.tool):
+            image, _ = capture(build.vm, registered_as, name=target.name)
+            profile = generate_profile(pipeline.os_type, seed, role="vm")
+            outcome = build.platform.create_vm(image, profile).outcome
+            report.registrations.append(Registration(target, registered_as, outcome))
+    return report
+
+
+def check_path(path: Path, variables: dict[str, str] | None = None, seed: int = 0) -> list[PipelineReport]:
+    """Read every pipeline at ``path``, build each on an in-memory disk, and report."""
+    from simulator.pipeline.detect import read_pipelines
+
+    return [report_build(simulate_build(pipeline, seed), seed) for pipeline in read_pipelines(path, variables)]

@@ -1,0 +1,44 @@
+"""Recognising a template's dialect from its content, and reading it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from simulator.errors import ProvsimError
+from simulator.pipeline.aib import is_aib, read_aib
+from simulator.pipeline.model import Pipeline
+from simulator.pipeline.packer_hcl import read_packer_hcl
+from simulator.pipeline.packer_json import read_packer_json
+from simulator.pipeline.sources import read_text
+
+
+def read_pipelines(path: Path, variables: dict[str, str] | None = None) -> list[Pipeline]:
+    """Every pipeline in a Packer HCL2 file or folder, a Packer JSON template or an AIB template.
+
+    The dialect comes from the content: JSON with ``builders`` is Packer,
+    JSON with an ``imageTemplates`` resource is AIB, anything else is read as
+    HCL2.
+    """
+    overrides = dict(variables or {})
+    if path.is_dir():
+        return read_packer_hcl(path, overrides)
+    text = read_text(path)
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ProvsimError(
+                f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); fix the syntax (truncated file?)"
+            ) from None
+        if isinstance(document, dict) and "builders" in document:
+            return read_packer_json(path, document, text, overrides)
+        if is_aib(document):
+            if overrides:
+                raise ProvsimError(f"{path}: --var applies to Packer templates; AIB templates take ARM parameters")
+            return read_aib(path, document, text)
+        raise ProvsimError(
+            f"{path}: JSON, but neither a Packer template (no 'builders') nor an AIB template (no "
+            "'Microsoft.VirtualMachineImages/imageTemplates' resource)"
+        )
+    return read_packer_hcl(path, overrides)

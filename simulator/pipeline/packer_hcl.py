@@ -1,0 +1,178 @@
+"""Packer HCL2 templates (``*.pkr.hcl``) through python-hcl2.
+
+Reads ``variable`` defaults (overridden by ``--var``), ``locals``, ``source
+"azure-arm"`` blocks and ``build`` blocks with their provisioners, and gives
+one :class:`Pipeline` per azure-arm source a build uses. Strings are
+interpolated for ``var.*``, ``local.*`` and ``path.root``; other expressions
+(functions) are left as written. python-hcl2 gives no line numbers, so they
+are found by searching the source text.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from simulator.errors import ProvsimError
+from simulator.model import OsType
+from simulator.pipeline.model import Location, Pipeline, Tool
+from simulator.pipeline.packer_steps import packer_step, packer_targets
+from simulator.pipeline.sources import line_of, read_text
+
+_REFERENCE = re.compile(r"\$\{\s*(var|local|path)\.([A-Za-z0-9_-]+)\s*\}")
+
+
+class _Template:
+    """The blocks of one or more .pkr.hcl files, with the text each came from."""
+
+    def __init__(self) -> None:
+        self.variables: dict[str, Any] = {}
+        self.locals: dict[str, Any] = {}
+        self.sources: dict[str, tuple[dict[str, Any], Path, str]] = {}
+        self.builds: list[tuple[dict[str, Any], Path, str]] = []
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    import hcl2  # a heavy import: only when an HCL file is read
+
+    text = read_text(path)
+    try:
+        document: dict[str, Any] = hcl2.loads(text)
+    except Exception as error:  # lark raises several types; all mean "not valid HCL"
+        line = getattr(error, "line", None)
+        column = getattr(error, "column", None)
+        where = f"{path}:{line}:{column}" if line else str(path)
+        detail = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
+        raise ProvsimError(f"{where}: not valid HCL ({detail}); fix the syntax (truncated file?)") from None
+    return document
+
+
+def _unquote(value: Any) -> Any:
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    if isinstance(value, list):
+        return [_unquote(item) for item in value]
+    if isinstance(value, dict):
+        return {_unquote(k): _unquote(v) for k, v in value.items() if k != "__is_block__"}
+    return value
+
+
+def read_packer_hcl(path: Path, overrides: dict[str, str]) -> list[Pipeline]:
+    """Pipelines of a .pkr.hcl file, or of every .pkr.hcl file in a folder."""
+    files = sorted(path.glob("*.pkr.hcl")) if path.is_dir() else [path]
+    if not files:
+        raise ProvsimError(f"{path}: no *.pkr.hcl files in this folder; pass a template or a folder of them")
+    template = _Template()
+    for file in files:
+        text = read_text(file)
+        document = _unquote(_parse(file))
+        for block in document.get("variable", []):
+            for name, body in block.items():
+                template.variables[name] = body.get("default") if isinstance(body, dict) else None
+        for block in document.get("locals", []):
+            template.locals.update(block)
+        for block in document.get("source", []):
+            for kind, named in block.items():
+                for name, body in named.items():
+                    template.sources[f"{kind}.{name}"] = (body, file, text)
+        template.builds.extend((body, file, text) for body in document.get("build", []))
+    for name, value in overrides.items():
+        if name not in template.variables:
+            known = ", ".join(sorted(template.variables)) or "none"
+            raise ProvsimError(f"{path}: --var {name}: no such variable in the template (declared: {known})")
+        template.variables[name] = value
+    # Packer's path.root is the template's folder; absolute, so scripts below it resolve from anywhere.
+    root = str((path if path.is_dir() else path.parent).resolve())
+    pipelines: list[Pipeline] = []
+    for build, file, text in template.builds:
+        for reference in _build_sources(build):
+            key = reference.removeprefix("source.")
+            if not key.startswith("azure-arm."):
+                continue
+            if key not in template.sources:
+                raise ProvsimError(f"{file}: build uses {reference!r}, but no such source is declared")
+            body, source_file, source_text = template.sources[key]
+            resolve = _resolver(template, root)
+            pipelines.append(_pipeline(key, resolve(body), source_file, source_text, build, file, text, resolve))
+    if not pipelines:
+        raise ProvsimError(f"{path}: no build uses an azure-arm source; provsim checks Azure image pipelines only")
+    return pipelines
+
+
+def _build_sources(build: dict[str, Any]) -> list[str]:
+    names = [str(s) for s in build.get("sources", [])]
+    for block in build.get("source", []):
+        names.extend(str(name) for name in block)
+    return names
+
+
+def _resolver(template: _Template, root: str) -> Any:
+    def value_of(scope: str, name: str) -> str | None:
+        table = {"var": template.variables, "local": template.locals}.get(scope)
+        if scope == "path":
+            return root if name == "root" else None
+        if table is None or name not in table or table[name] is None:
+            return None
+        found = table[name]
+        return str(found).lower() if isinstance(found, bool) else str(found)
+
+    def resolve(value: Any, depth: int = 0) -> Any:
+        if isinstance(value, str):
+
+            def substitute(match: re.Match[str]) -> str:
+                found = value_of(match.group(1), match.group(2))
+                return match.group(0) if found is None or depth > 8 else str(resolve(found, depth + 1))
+
+            return _REFERENCE.sub(substitute, value)
+        if isinstance(value, list):
+            return [resolve(item, depth) for item in value]
+        if isinstance(value, dict):
+            return {key: resolve(item, depth) for key, item in value.items()}
+        return value
+
+    return resolve
+
+
+def _pipeline(
+    key: str,
+    body: dict[str, Any],
+    source_file: Path,
+    source_text: str,
+    build: dict[str, Any],
+    build_file: Path,
+    build_text: str,
+    resolve: Any,
+) -> Pipeline:
+    name = key.split(".", 1)[1]
+    source_line = line_of(source_text, f'"{name}"') or None
+    location = Location(str(source_file), source_line)
+    os_word = str(body.get("os_type", "")).strip()
+    if os_word.lower() not in ("linux", "windows"):
+        shown = os_word or "missing"
+        raise ProvsimError(f'{location}: source {key}: os_type is {shown!r}; set os_type = "Linux" or "Windows"')
+    os_type = OsType(os_word.lower())
+    pipeline = Pipeline(str(source_file), Tool.PACKER, name, os_type, location)
+    pipeline.targets = packer_targets(body, location, source_text, source_line or 1)
+    build_line = line_of(build_text, "build") or 1
+    cursor = build_line
+    for index, block in enumerate(build.get("provisioner", []), start=1):
+        for kind, settings in block.items():
+            line = line_of(build_text, f'provisioner "{kind}"', cursor) or cursor
+            cursor = line + 1
+            if not _applies(settings, key):
+                continue
+            settings = resolve(settings)
+            step_location = Location(str(build_file), line)
+            pipeline.steps.append(
+                packer_step(
+                    kind, settings, f"{kind} provisioner #{index}", step_location, build_file.parent, build_text
+                )
+            )
+    return pipeline
+
+
+def _applies(settings: dict[str, Any], key: str) -> bool:
+    only = [str(s).removeprefix("source.") for s in settings.get("only", [])]
+    excepted = [str(s).removeprefix("source.") for s in settings.get("except", [])]
+    return (not only or key in only) and key not in excepted

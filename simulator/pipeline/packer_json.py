@@ -1,0 +1,80 @@
+"""Packer JSON templates: ``azure-arm`` builders and their provisioners.
+
+``{{user `name`}}`` is replaced by the template's ``variables`` (overridden by
+``--var``); provisioners honour ``only`` and ``except`` by builder name.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from simulator.errors import ProvsimError
+from simulator.model import OsType
+from simulator.pipeline.model import Location, Pipeline, Tool
+from simulator.pipeline.packer_steps import packer_step, packer_targets
+from simulator.pipeline.sources import line_of
+
+_USER = re.compile(r"\{\{\s*user\s+[`\"]([^`\"]+)[`\"]\s*\}\}")
+_TEMPLATE_DIR = re.compile(r"\{\{\s*template_dir\s*\}\}")
+
+
+def read_packer_json(path: Path, document: dict[str, Any], text: str, overrides: dict[str, str]) -> list[Pipeline]:
+    """One pipeline per azure-arm builder of a Packer JSON template."""
+    variables = {str(k): str(v) for k, v in (document.get("variables") or {}).items()}
+    for name, value in overrides.items():
+        if name not in variables:
+            known = ", ".join(sorted(variables)) or "none"
+            raise ProvsimError(f"{path}: --var {name}: no such variable in the template (declared: {known})")
+        variables[name] = value
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, str):
+            value = _TEMPLATE_DIR.sub(str(path.parent), value)
+            return _USER.sub(lambda m: variables.get(m.group(1), m.group(0)), value)
+        if isinstance(value, list):
+            return [resolve(item) for item in value]
+        if isinstance(value, dict):
+            return {key: resolve(item) for key, item in value.items()}
+        return value
+
+    builders = [b for b in document.get("builders", []) if isinstance(b, dict) and b.get("type") == "azure-arm"]
+    if not builders:
+        raise ProvsimError(f"{path}: no azure-arm builder; provsim checks Azure image pipelines only")
+    pipelines: list[Pipeline] = []
+    cursor = 1
+    for builder in builders:
+        body = resolve(builder)
+        name = str(body.get("name") or "azure-arm")
+        start = line_of(text, '"azure-arm"', cursor) or 1
+        cursor = start + 1
+        location = Location(str(path), start)
+        os_word = str(body.get("os_type", "")).strip()
+        if os_word.lower() not in ("linux", "windows"):
+            shown = os_word or "missing"
+            raise ProvsimError(
+                f'{location}: builder {name!r}: os_type is {shown!r}; set "os_type": "Linux" or "Windows"'
+            )
+        pipeline = Pipeline(str(path), Tool.PACKER, name, OsType(os_word.lower()), location)
+        pipeline.targets = packer_targets(body, location, text, start)
+        step_cursor = line_of(text, '"provisioners"') or 1
+        for index, settings in enumerate(document.get("provisioners", []), start=1):
+            kind = str(settings.get("type", ""))
+            line = line_of(text, f'"{kind}"', step_cursor) or step_cursor
+            step_cursor = line + 1
+            only, excepted = settings.get("only", []), settings.get("except", [])
+            if (only and name not in only) or name in excepted:
+                continue
+            pipeline.steps.append(
+                packer_step(
+                    kind,
+                    resolve(settings),
+                    f"{kind} provisioner #{index}",
+                    Location(str(path), line),
+                    path.parent,
+                    text,
+                )
+            )
+        pipelines.append(pipeline)
+    return pipelines

@@ -44,7 +44,7 @@ def build_ovf_env(os_type: OsType, profile: OsProfile) -> str:
     password = escape(profile.admin_password.reveal())
     if os_type is OsType.LINUX:
         config = (
-            "<LinuxProvisioningConfigurationSet>"
+            f'<LinuxProvisioningConfigurationSet xmlns="{WA_NS}">'
             "<ConfigurationSetType>LinuxProvisioningConfiguration</ConfigurationSetType>"
             f"<HostName>{name}</HostName><UserName>{user}</UserName>"
             f"<UserPassword>{password}</UserPassword>"
@@ -53,7 +53,7 @@ def build_ovf_env(os_type: OsType, profile: OsProfile) -> str:
         )
     else:
         config = (
-            "<WindowsProvisioningConfigurationSet>"
+            f'<WindowsProvisioningConfigurationSet xmlns="{WA_NS}">'
             "<ConfigurationSetType>WindowsProvisioningConfiguration</ConfigurationSetType>"
             f"<ComputerName>{name}</ComputerName><AdminUsername>{user}</AdminUsername>"
             f"<AdminPassword>{password}</AdminPassword>"
@@ -64,7 +64,8 @@ def build_ovf_env(os_type: OsType, profile: OsProfile) -> str:
         f'<Environment xmlns="{OVF_NS}" xmlns:wa="{WA_NS}">'
         f"<wa:ProvisioningSection><wa:Version>1.0</wa:Version>{config}</wa:ProvisioningSection>"
         "<wa:PlatformSettingsSection><wa:Version>1.0</wa:Version>"
-        "<PlatformSettings><ProvisionGuestAgent>true</ProvisionGuestAgent></PlatformSettings>"
+        f'<PlatformSettings xmlns="{WA_NS}"><ProvisionGuestAgent>'
+        "true</ProvisionGuestAgent></PlatformSettings>"
         "</wa:PlatformSettingsSection></Environment>\n"
     )
 

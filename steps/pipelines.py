@@ -1,1 +1,184 @@
-"""Steps (placeholder)."""
+"""Steps that check an image pipeline template: what it builds and what its outputs will do.
+
+Paths are relative to the repository root (pytest's rootdir).
+
+Sentences
+---------
+``Given the Packer template "<path>"`` / ``Given the AIB template "<path>"``
+    A Packer HCL2 file or folder, a Packer JSON template, or an AIB template.
+    Example: ``Given the Packer template "fixtures/packer/web.pkr.hcl"``
+``Given the Packer variable "<name>" is "<value>"``
+    Like ``--var name=value``. Example: ``And the Packer variable "image_version" is "2.0.0"``
+``Then the pipeline builds a <Linux|Windows> image``
+``Then the image's OS is <generalized|specialized>``
+    Read off the build VM's disk after the steps ran.
+``Then a VM created from the <output> is provisioned successfully``
+``Then a VM created from the <output> ends in <outcome>``
+    ``<output>``: ``managed image``, ``gallery image``, ``VHD registered as generalized``,
+    ``VHD registered as specialized``; ``<outcome>`` as in ``VM creation ends in``.
+    Example: ``And a VM created from the gallery image ends in a provisioning failure``
+``Then the evidence mentions "<text>"``
+``Then there is a <error|warning|info> finding about "<text>"`` / ``Then there are no findings``
+``Then reading the template fails with "<text>"``
+    For templates provsim cannot read. Example: ``Then reading the template fails with "not valid JSON"``
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from pytest_bdd import given, parsers, then
+
+from simulator import OsState, ProvsimError
+from simulator.pipeline.check import PipelineReport, Registration, check_path
+from simulator.pipeline.model import TargetKind
+from steps import words
+
+_OUTPUTS = {
+    "managed image": (TargetKind.MANAGED_IMAGE, None),
+    "gallery image": (TargetKind.GALLERY_IMAGE, None),
+    "vhd registered as generalized": (TargetKind.VHD, OsState.GENERALIZED),
+    "vhd registered as specialized": (TargetKind.VHD, OsState.SPECIALIZED),
+}
+
+
+@dataclass
+class TemplateCheck:
+    """The template under test and, once asked for, its reports."""
+
+    path: Path
+    variables: dict[str, str] = field(default_factory=dict)
+    _reports: list[PipelineReport] | None = None
+
+    def reports(self) -> list[PipelineReport]:
+        if self._reports is None:
+            self._reports = check_path(self.path, self.variables)
+        return self._reports
+
+    def report(self) -> PipelineReport:
+        reports = self.reports()
+        assert len(reports) == 1, f"{self.path} holds {len(reports)} pipelines; these steps expect one"
+        return reports[0]
+
+
+@pytest.fixture
+def provsim_template() -> dict[str, TemplateCheck]:
+    """Holds the scenario's template (a dict, so Given steps can set it)."""
+    return {}
+
+
+def _check(holder: dict[str, TemplateCheck]) -> TemplateCheck:
+    assert "current" in holder, "no template yet: start with 'Given the Packer template \"...\"'"
+    return holder["current"]
+
+
+@given(parsers.re(r'the (?:Packer|AIB|Azure Image Builder) template "(?P<path>[^"]+)"'))
+def the_template(provsim_template: dict[str, TemplateCheck], request: pytest.FixtureRequest, path: str) -> None:
+    """``Given the Packer template "<path>"`` (also ``the AIB template``).
+
+    Example: ``Given the AIB template "fixtures/aib/ubuntu.json"``
+    """
+    provsim_template["current"] = TemplateCheck(Path(request.config.rootpath) / path)
+
+
+@given(parsers.parse('the Packer variable "{name}" is "{value}"'))
+def the_variable(provsim_template: dict[str, TemplateCheck], name: str, value: str) -> None:
+    """``Given the Packer variable "<name>" is "<value>"``, after the template step.
+
+    Example: ``And the Packer variable "image_version" is "2.0.0"``
+    """
+    _check(provsim_template).variables[name] = value
+
+
+@then(parsers.parse("the pipeline builds a {os} image"))
+def builds_os(provsim_template: dict[str, TemplateCheck], os: str) -> None:
+    """``Then the pipeline builds a <Linux|Windows> image``."""
+    assert _check(provsim_template).report().pipeline.os_type is words.os_type(os)
+
+
+@then(parsers.parse("the image's OS is {state}"))
+def image_os_is(provsim_template: dict[str, TemplateCheck], state: str) -> None:
+    """``Then the image's OS is <generalized|specialized>``, read off the build VM's disk.
+
+    Example: ``Then the image's OS is generalized``
+    """
+    report = _check(provsim_template).report()
+    assert report.os_state is words.os_state(state), f"OS is {report.os_state.value}; evidence: {report.evidence}"
+
+
+def _registration(check: TemplateCheck, output: str) -> Registration:
+    key = output.strip().lower()
+    if key not in _OUTPUTS:
+        raise AssertionError(f"unknown output {output!r}: say one of {', '.join(_OUTPUTS)}")
+    kind, registered_as = _OUTPUTS[key]
+    found = [
+        r
+        for r in check.report().registrations
+        if r.target.kind is kind and (registered_as is None or r.registered_as is registered_as)
+    ]
+    assert found, f"the pipeline has no {output} output"
+    return found[0]
+
+
+@then(parsers.re(r"a VM created from the (?P<output>.+?) is provisioned successfully"))
+def provisioned_successfully(provsim_template: dict[str, TemplateCheck], output: str) -> None:
+    """``Then a VM created from the <output> is provisioned successfully``.
+
+    Example: ``And a VM created from the managed image is provisioned successfully``
+    """
+    created_from_ends_in(provsim_template, output, "success")
+
+
+@then(parsers.re(r"a VM created from the (?P<output>.+?) ends in (?P<outcome>.+)"))
+def created_from_ends_in(provsim_template: dict[str, TemplateCheck], output: str, outcome: str) -> None:
+    """``Then a VM created from the <output> ends in <outcome>``.
+
+    Example: ``Then a VM created from the VHD registered as specialized ends in a provisioning timeout``
+    """
+    registration = _registration(_check(provsim_template), output)
+    expected = words.status(outcome)
+    actual = registration.outcome
+    assert actual.status is expected, f"expected {expected.value}, got {actual.status.value}: {actual.reason}"
+
+
+@then(parsers.parse('the evidence mentions "{text}"'))
+def evidence_mentions(provsim_template: dict[str, TemplateCheck], text: str) -> None:
+    """``Then the evidence mentions "<text>"``.
+
+    Example: ``And the evidence mentions "waagent -force -deprovision+user"``
+    """
+    evidence = _check(provsim_template).report().evidence
+    assert any(text.lower() in item.lower() for item in evidence), f"{text!r} not in the evidence: {evidence}"
+
+
+@then(parsers.re(r'there is an? (?P<severity>error|warning|info) finding about "(?P<text>[^"]+)"'))
+def finding_about(provsim_template: dict[str, TemplateCheck], severity: str, text: str) -> None:
+    """``Then there is an error (a warning, an info) finding about "<text>"``.
+
+    Example: ``And there is a warning finding about "without +user"``
+    """
+    findings = _check(provsim_template).report().findings
+    assert any(f.severity.value == severity.strip() and text.lower() in f.message.lower() for f in findings), (
+        f"no {severity} finding about {text!r}: {[f.to_dict() for f in findings]}"
+    )
+
+
+@then("there are no findings")
+def no_findings(provsim_template: dict[str, TemplateCheck]) -> None:
+    """``Then there are no findings``."""
+    findings = _check(provsim_template).report().findings
+    assert not findings, [f.to_dict() for f in findings]
+
+
+@then(parsers.parse('reading the template fails with "{text}"'))
+def reading_fails(provsim_template: dict[str, TemplateCheck], text: str) -> None:
+    """``Then reading the template fails with "<text>"``: a one-line :class:`ProvsimError`.
+
+    Example: ``Then reading the template fails with "no azure-arm builder"``
+    """
+    with pytest.raises(ProvsimError) as raised:
+        _check(provsim_template).reports()
+    assert text in raised.value.message, raised.value.message
+    assert "\n" not in raised.value.message

@@ -24,16 +24,6 @@ from simulator.platform import Platform
 pytestmark = pytest.mark.container
 
 
-#: Found by this test: the real waagent cannot parse the ovf-env.xml the core's media writes, because
-#: simulator.media.build_ovf_env puts LinuxProvisioningConfigurationSet and its children in the OVF
-#: namespace instead of Azure's (wa:) one; so the real deprovision warns "ovf-env.xml is not found. Skip
-#: delete user." and keeps the build user, where the model deletes it. Strict: remove once media.py is fixed.
-MEDIA_NAMESPACE_BUG = pytest.mark.xfail(
-    strict=True, reason="simulator.media.build_ovf_env: configuration set outside the wa: namespace (see comment)"
-)
-
-
-@MEDIA_NAMESPACE_BUG
 @pytest.mark.parametrize("seed", [1, 2])
 def test_build_vm_deprovision_agrees(docker_run: Any, seed: int) -> None:
     memory_vm = create_build_vm(Platform(seed=seed), OsType.LINUX, seed)

@@ -1,0 +1,107 @@
+"""Readers: every dialect, its variables and paths, and the inputs provsim refuses."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from simulator import OsType, ProvsimError
+from simulator.pipeline.detect import read_pipelines
+from simulator.pipeline.model import TargetKind, Tool
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def test_packer_hcl_with_variables_locals_and_path_root() -> None:
+    (pipeline,) = read_pipelines(FIXTURES / "packer" / "web.pkr.hcl")
+    assert (pipeline.tool, pipeline.os_type, pipeline.name) == (Tool.PACKER, OsType.LINUX, "web")
+    assert [t.name for t in pipeline.targets] == ["web-1.0.0"]
+    assert [s.kind for s in pipeline.steps] == ["shell", "file", "shell"]
+    script = pipeline.steps[0].scripts[0]
+    assert script.text is not None and "nginx" in script.text
+    assert pipeline.steps[2].execute_command == "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'"
+    assert pipeline.steps[2].location.line == 51
+
+
+def test_var_overrides_and_unknown_variables() -> None:
+    (pipeline,) = read_pipelines(FIXTURES / "packer" / "web.pkr.hcl", {"image_version": "9.9.9"})
+    assert pipeline.targets[0].name == "web-9.9.9"
+    with pytest.raises(ProvsimError, match="no such variable"):
+        read_pipelines(FIXTURES / "packer" / "web.pkr.hcl", {"nope": "1"})
+
+
+def test_a_folder_with_several_sources(tmp_path: Path) -> None:
+    (tmp_path / "sources.pkr.hcl").write_text(
+        'source "azure-arm" "a" {\n  os_type = "Linux"\n  managed_image_name = "a"\n}\n'
+        'source "azure-arm" "b" {\n  os_type = "Windows"\n  managed_image_name = "b"\n}\n'
+        'source "amazon-ebs" "c" {\n  ami_name = "c"\n}\n'
+    )
+    (tmp_path / "build.pkr.hcl").write_text(
+        'build {\n  sources = ["source.azure-arm.a", "source.azure-arm.b", "source.amazon-ebs.c"]\n'
+        '  provisioner "shell" {\n    only = ["azure-arm.a"]\n    inline = ["sudo waagent -force -deprovision+user"]\n  }\n}\n'
+    )
+    pipelines = read_pipelines(tmp_path)
+    assert [(p.name, p.os_type) for p in pipelines] == [("a", OsType.LINUX), ("b", OsType.WINDOWS)]
+    assert len(pipelines[0].steps) == 1 and pipelines[1].steps == []
+
+
+def test_packer_json_user_variables() -> None:
+    (pipeline,) = read_pipelines(FIXTURES / "packer" / "windows-no-sysprep.json", {"image_name": "x"})
+    assert pipeline.os_type is OsType.WINDOWS and pipeline.targets[0].name == "x"
+    assert [s.kind for s in pipeline.steps] == ["powershell", "windows-restart"]
+
+
+def test_aib_bare_and_arm_wrapped() -> None:
+    (bare,) = read_pipelines(FIXTURES / "aib" / "ubuntu.json")
+    assert bare.tool is Tool.AIB and bare.os_type is OsType.LINUX
+    assert bare.steps[-1].hidden and bare.steps[-1].destination == "/tmp/DeprovisioningScript.sh"
+    assert bare.steps[1].remote == ("https://example.invalid/index.html",)
+    (wrapped,) = read_pipelines(FIXTURES / "aib" / "windows-arm.json")
+    assert wrapped.name == "win2022-iis" and wrapped.os_type is OsType.WINDOWS
+    assert [t.kind for t in wrapped.targets] == [TargetKind.GALLERY_IMAGE, TargetKind.VHD]
+    assert [s.kind for s in wrapped.steps] == ["powershell", "windows-restart", "windows-update", "deprovision"]
+
+
+AIB = {
+    "type": "Microsoft.VirtualMachineImages/imageTemplates",
+    "properties": {
+        "source": {"type": "PlatformImage", "publisher": "Canonical"},
+        "customize": [{"type": "Ansible", "name": "x"}],
+        "distribute": [],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("truncated.pkr.hcl", 'source "azure-arm" "a" {\n  os_type = "Linux"\n', "not valid HCL"),
+        ("truncated.json", '{"builders": [{"type": "azure-arm",', "truncated.json:1:"),
+        ("aws.json", json.dumps({"builders": [{"type": "amazon-ebs"}]}), "no azure-arm builder"),
+        ("aib.json", json.dumps(AIB), "unknown customizer type 'Ansible'"),
+        ("bsd.json", json.dumps({"builders": [{"type": "azure-arm", "os_type": "FreeBSD"}]}), "os_type is 'FreeBSD'"),
+        ("other.json", json.dumps({"hello": "world"}), "neither a Packer template"),
+        (
+            "missing.pkr.hcl",
+            'source "azure-arm" "a" {\n  os_type = "Linux"\n}\nbuild {\n  sources = ["source.azure-arm.a"]\n'
+            '  provisioner "shell" {\n    script = "nope.sh"\n  }\n}\n',
+            "missing.pkr.hcl:7: ",
+        ),
+    ],
+)
+def test_bad_inputs_are_one_line_errors(tmp_path: Path, name: str, content: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(ProvsimError) as raised:
+        read_pipelines(path)
+    assert message in raised.value.message and "\n" not in raised.value.message
+    assert str(path) in raised.value.message
+
+
+def test_binary_and_missing_files(tmp_path: Path) -> None:
+    binary = tmp_path / "image.vhd"
+    binary.write_bytes(b"conectix\0\0\x01\x02")
+    with pytest.raises(ProvsimError, match="binary file"):
+        read_pipelines(binary)
+    with pytest.raises(ProvsimError, match="not found"):
+        read_pipelines(tmp_path / "absent.pkr.hcl")

@@ -38,7 +38,8 @@ def test_a_folder_with_several_sources(tmp_path: Path) -> None:
     )
     (tmp_path / "build.pkr.hcl").write_text(
         'build {\n  sources = ["source.azure-arm.a", "source.azure-arm.b", "source.amazon-ebs.c"]\n'
-        '  provisioner "shell" {\n    only = ["azure-arm.a"]\n    inline = ["sudo waagent -force -deprovision+user"]\n  }\n}\n'
+        '  provisioner "shell" {\n    only = ["azure-arm.a"]\n'
+        '    inline = ["sudo waagent -force -deprovision+user"]\n  }\n}\n'
     )
     pipelines = read_pipelines(tmp_path)
     assert [(p.name, p.os_type) for p in pipelines] == [("a", OsType.LINUX), ("b", OsType.WINDOWS)]

@@ -68,7 +68,10 @@ def test_sysprep_switches(line: str, generalize: bool, oobe: bool, quit: bool, m
 
 
 def test_the_image_state_wait() -> None:
-    loop = "while($true) { $s = (Get-ItemProperty HKLM:\\...\\State).ImageState; if ($s -eq 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE') { break } }"
+    loop = (
+        "while($true) { $s = (Get-ItemProperty HKLM:\\...\\State).ImageState; "
+        "if ($s -eq 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE') { break } }"
+    )
     assert waits_for_image_state([loop])
     assert not waits_for_image_state(["Start-Sleep 60"])
 

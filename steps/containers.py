@@ -316,55 +316,8 @@ def profile_applied(containers: ContainerScenario, applied: str) -> None:
 
 
 def read_fixture(path: Path) -> Any:
-    """The container fixture templates as :class:`~simulator.pipeline.model.Pipeline` objects.
+    """The container fixture template as its one :class:`~simulator.pipeline.model.Pipeline`."""
+    from simulator.pipeline.detect import read_pipelines
 
-    A stopgap reader for the few HCL2 constructs the fixtures use (shell and
-    file provisioners, a managed image target), until the Packer reader of
-    ``simulator.pipeline`` is used here instead.
-    """
-    import hcl2
-
-    from simulator.model import OsType
-    from simulator.pipeline.model import Location, Pipeline, Script, Step, Target, TargetKind, Tool
-
-    def text(value: Any) -> Any:
-        if isinstance(value, str):
-            return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value
-        if isinstance(value, list):
-            return [text(item) for item in value]
-        return value
-
-    document = hcl2.loads(path.read_text())
-    (kind_block,) = document["source"]
-    ((_, sources),) = kind_block.items()
-    ((name, source),) = sources.items()
-    steps: list[Step] = []
-    for number, block in enumerate(document["build"][0].get("provisioner", []), start=1):
-        ((kind, body),) = block.items()
-        where = Location(str(path), number)
-        scripts = tuple(
-            Script(
-                p,
-                (path.parent / p).read_text() if (path.parent / p).is_file() else None,
-                Location(str(path.parent / p)),
-            )
-            for p in ([text(body["script"])] if "script" in body else text(body.get("scripts", [])))
-        )
-        steps.append(
-            Step(
-                kind=text(kind),
-                name=f"{text(kind)} #{number}",
-                location=where,
-                inline=tuple(text(body.get("inline", []))),
-                scripts=scripts,
-                environment_vars=tuple(text(body.get("environment_vars", []))),
-                execute_command=text(body["execute_command"]) if "execute_command" in body else None,
-                inline_shebang=text(body["inline_shebang"]) if "inline_shebang" in body else None,
-                source=text(body["source"]) if "source" in body else None,
-                destination=text(body["destination"]) if "destination" in body else None,
-            )
-        )
-    target = Target(TargetKind.MANAGED_IMAGE, text(source["managed_image_name"]), Location(str(path)))
-    return Pipeline(
-        str(path), Tool.PACKER, f"azure-arm.{text(name)}", OsType.LINUX, Location(str(path)), steps, [target]
-    )
+    (pipeline,) = read_pipelines(path)
+    return pipeline

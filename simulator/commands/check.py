@@ -1,25 +1,44 @@
-"""``provsim check``: read image pipeline templates and predict every registration's outcome."""
+"""``provsim check``: read image pipeline templates and predict every registration's outcome.
+
+With ``--backend docker`` (Linux pipelines), the steps run for real in a build
+container, the real waagent deprovisions, and the OS state is read off that
+container's disk; ``--rootfs disk.tar --os linux`` uploads a root filesystem
+of your own both ways. Both backends print the same report and JSON.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.errors import ProvsimError
+
+if TYPE_CHECKING:
+    from simulator.containers.check import ContainerCheck
+    from simulator.pipeline.check import PipelineReport
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="Packer HCL2 file or folder, Packer JSON template, or AIB template"
+        "paths", nargs="*", metavar="PATH", help="Packer HCL2 file or folder, Packer JSON template, or AIB template"
     )
     parser.add_argument(
         "--var", action="append", default=[], metavar="NAME=VALUE", help="override a Packer variable (repeatable)"
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated OS profiles (default 0)")
+    parser.add_argument(
+        "--backend",
+        choices=("memory", "docker"),
+        default="memory",
+        help="memory: simulate on in-memory disks (default); docker: run Linux pipelines in containers",
+    )
+    parser.add_argument("--rootfs", metavar="TARBALL", help="check a root filesystem tarball (docker backend)")
+    parser.add_argument("--os", choices=("linux",), dest="os_type", help="OS type of --rootfs")
 
 
 def parse_variables(pairs: list[str]) -> dict[str, str]:
@@ -35,27 +54,121 @@ def parse_variables(pairs: list[str]) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     from simulator.pipeline.check import check_path
 
+    if not args.paths and not args.rootfs:
+        raise ProvsimError("check: nothing to check; pass a template PATH or --rootfs TARBALL --os linux")
+    if args.rootfs and not args.os_type:
+        raise ProvsimError("--rootfs needs --os linux (the OS type cannot be read off a tarball reliably)")
     variables = parse_variables(args.var)
     # Read and simulate everything before printing anything: a bad input must not leave half a report.
     reports = [report for path in args.paths for report in check_path(Path(path), variables, args.seed)]
-    if args.format == "json":
-        print(json.dumps({"pipelines": [r.to_dict() for r in reports]}, indent=2))
+    if args.backend == "docker" or args.rootfs:
+        documents = _docker_documents(args, reports)
     else:
-        print("\n\n".join(render_text(r.to_dict()) for r in reports))
-    return 0 if all(r.succeeded for r in reports) else 1
+        documents = [r.to_dict() for r in reports]
+    if args.format == "json":
+        print(json.dumps({"pipelines": documents}, indent=2))
+    else:
+        print("\n\n".join(render_text(document) for document in documents))
+    ok = all(r["status"] == "succeeded" for d in documents for r in d["registrations"])
+    return 0 if ok and all(d["os_state"] is not None for d in documents) else 1
+
+
+def _docker_documents(args: argparse.Namespace, reports: list[PipelineReport]) -> list[dict[str, Any]]:
+    from simulator.containers.check import check_pipeline, check_rootfs
+    from simulator.containers.engine import no_engine_message, unreachable_reason
+    from simulator.model import OsType
+
+    why = unreachable_reason()
+    if why is not None:
+        raise ProvsimError(no_engine_message(why))
+    for report in reports:
+        if report.pipeline.os_type is not OsType.LINUX:
+            raise ProvsimError(
+                f"{report.pipeline.location}: the Docker backend runs Linux pipelines only; drop --backend docker"
+            )
+
+    def progress(line: str) -> None:
+        print(f"provsim: {line}", file=sys.stderr)
+
+    documents = []
+    for report in reports:
+        result = check_pipeline(report.pipeline, seed=args.seed, progress=progress)
+        documents.append(container_document(report, result))
+    if args.rootfs:
+        tarball = Path(args.rootfs)
+        if not tarball.is_file():
+            raise ProvsimError(f"{tarball}: --rootfs tarball not found; pass a file made with 'tar -C root -cf'")
+        result = check_rootfs(tarball, OsType(args.os_type), seed=args.seed)
+        documents.append(container_document(None, result, path=str(tarball)))
+    return documents
+
+
+def container_document(report: PipelineReport | None, result: ContainerCheck, path: str = "") -> dict[str, Any]:
+    """The same JSON shape as the memory backend, from what the containers showed."""
+    findings = [f.to_dict() for f in report.findings] if report else []
+    evidence = [run.describe() for run in result.steps]
+    if result.evidence is not None:
+        evidence += list(result.evidence.facts())
+    failed = result.failed_step
+    if failed is not None:
+        output = failed.output.strip().splitlines()[-5:]
+        findings.append(
+            {
+                "severity": "error",
+                "message": f"the build failed at {failed.step.name}: {failed.reason}; output: " + " | ".join(output),
+                "location": str(failed.step.location),
+            }
+        )
+    for skipped in result.skipped_steps:
+        findings.append(
+            {
+                "severity": "warning",
+                "message": f"{skipped.step.name} was skipped in the container: {skipped.reason}",
+                "location": str(skipped.step.location),
+            }
+        )
+    registrations = []
+    for registration in result.registrations:
+        row = registration.outcome.to_dict()
+        names = [f"{t.kind.value}:{t.name}" for t in registration.targets] or ["rootfs"]
+        for name in names:
+            registrations.append(
+                {
+                    "target": name,
+                    "stage": row["stage"] or ("capture" if report else "upload"),
+                    "registered_as": registration.registered_as.value,
+                    "status": row["status"],
+                    "error_code": row["error_code"],
+                    "reason": row["reason"],
+                    "resolution": row["resolution"],
+                }
+            )
+    return {
+        "path": report.pipeline.path if report else path,
+        "name": report.pipeline.name if report else result.name,
+        "tool": report.pipeline.tool.value if report else "rootfs",
+        "os_type": result.os_type.value,
+        "os_state": result.os_state.value if result.os_state else None,
+        "evidence": evidence,
+        "registrations": registrations,
+        "findings": findings,
+        "backend": "docker",
+    }
 
 
 def render_text(report: dict[str, Any]) -> str:
     wrap = textwrap.TextWrapper(width=100, initial_indent="      ", subsequent_indent="        ")
+    state = report["os_state"] or "unknown (the build failed)"
     lines = [
-        f"{report['path']} ({report['tool']} {report['name']}): {report['os_type']} image, OS {report['os_state']}",
+        f"{report['path']} ({report['tool']} {report['name']}): {report['os_type']} image, OS {state}",
         "  evidence:",
         *(f"    - {item}" for item in report["evidence"]),
         "  registrations:",
     ]
     for registration in report["registrations"]:
         verdict = registration["status"] + (f" ({registration['error_code']})" if registration["error_code"] else "")
-        lines.append(f"    {registration['target']} captured as {registration['registered_as']}: {verdict}")
+        how = "uploaded" if registration["stage"] == "upload" else "captured"
+        lines.append(f"    {registration['target']} {how} as {registration['registered_as']}: {verdict}")
         if registration["error_code"]:
             lines.append(wrap.fill(f"reason: {registration['reason']}"))
             lines.append(wrap.fill(f"resolution: {registration['resolution']}"))

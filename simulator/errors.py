@@ -4,12 +4,13 @@ from __future__ import annotations
 
 
 class ProvsimError(Exception):
-    """Bad input or a missing prerequisite, explained in one line.
+    r"""Bad input or a missing prerequisite, explained in one line.
 
     The message names the file (or the option) and what to do about it, so the
-    CLI can print it as it is and exit with status 2::
+    CLI can print it as it is and exit with status 2. Messages are always one line::
 
-        >>> raise ProvsimError("web.pkr.hcl:12: unknown provisioner 'ansible'; ...")
+        >>> ProvsimError("web.pkr.hcl:12: not valid HCL;\n fix the syntax").message
+        'web.pkr.hcl:12: not valid HCL; fix the syntax'
     """
 
     def __init__(self, message: str) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from simulator.errors import ProvsimError
 from simulator.model import OsType
@@ -26,6 +25,11 @@ from simulator.profile import OsProfile, Secret
 
 OVF_NS = "http://schemas.dmtf.org/ovf/environment/1"
 WA_NS = "http://schemas.microsoft.com/windowsazure"
+
+
+def escape(text: str) -> str:
+    """XML-escape element text (xml.sax.saxutils.escape drags urllib in: 25 ms of ``provsim check``)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @dataclass(frozen=True)

@@ -3,24 +3,17 @@
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
 
 from simulator import OsType, generate_profile
-from simulator.cli import main
+
+CliRun = Callable[..., tuple[int, str, str]]  # the provsim_cli fixture (tests/conftest.py)
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        status = main(list(argv))
-    except SystemExit as leave:
-        status = int(leave.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def test_matrix_json_has_exactly_the_contract_keys(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "matrix", "--format", "json")
+def test_matrix_json_has_exactly_the_contract_keys(provsim_cli: CliRun) -> None:
+    status, out, _ = provsim_cli("matrix", "--format", "json")
     rows = json.loads(out)
     assert status == 0 and len(rows) == 16
     keys = {"os_type", "os_state", "stage", "registered_as", "status", "error_code", "reason", "resolution"}
@@ -31,22 +24,22 @@ def test_matrix_json_has_exactly_the_contract_keys(capsys: pytest.CaptureFixture
 
 
 @pytest.mark.parametrize("fmt", ["table", "markdown"])
-def test_matrix_for_people(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
-    status, out, _ = run(capsys, "matrix", "--format", fmt)
+def test_matrix_for_people(provsim_cli: CliRun, fmt: str) -> None:
+    status, out, _ = provsim_cli("matrix", "--format", fmt)
     assert status == 0 and out.count("OSProvisioningTimedOut") == 4 and out.count("OSProvisioningClientError") == 4
 
 
-def test_simulate_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
+def test_simulate_exit_statuses(provsim_cli: CliRun) -> None:
     linux = ["simulate", "--os", "linux", "--os-state", "generalized", "--stage", "capture"]
-    ok = run(capsys, *linux, "--as", "generalized")
-    bad = run(capsys, *linux, "--as", "specialized")
+    ok = provsim_cli(*linux, "--as", "generalized")
+    bad = provsim_cli(*linux, "--as", "specialized")
     assert ok[0] == 0 and "succeeded" in ok[1]
     assert bad[0] == 1 and "OSProvisioningTimedOut" in bad[1] and "20:00" in bad[1]
 
 
-def test_simulate_json_carries_the_timeline_and_seed(capsys: pytest.CaptureFixture[str]) -> None:
+def test_simulate_json_carries_the_timeline_and_seed(provsim_cli: CliRun) -> None:
     argv = ["simulate", "--os", "windows", "--os-state", "specialized", "--stage", "upload", "--as", "generalized"]
-    status, out, _ = run(capsys, *argv, "--format", "json", "--seed", "9")
+    status, out, _ = provsim_cli(*argv, "--format", "json", "--seed", "9")
     document = json.loads(out)
     assert status == 1 and document["status"] == "provisioning_failure" and document["seed"] == 9
     assert document["timeline"][0]["actor"] == "platform"
@@ -64,8 +57,8 @@ def test_simulate_json_carries_the_timeline_and_seed(capsys: pytest.CaptureFixtu
         [],
     ],
 )
-def test_bad_arguments_are_one_line_and_status_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
-    status, out, err = run(capsys, *argv)
+def test_bad_arguments_are_one_line_and_status_2(provsim_cli: CliRun, argv: list[str]) -> None:
+    status, out, err = provsim_cli(*argv)
     assert status == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 

@@ -29,7 +29,8 @@ from simulator.containers.stages import capture, import_rootfs, retire
 from simulator.errors import ProvsimError
 from simulator.model import OsState, OsType
 from simulator.outcome import Outcome, SourceVm
-from simulator.pipeline.model import Pipeline, Target, TargetKind, Tool
+from simulator.pipeline.check import registrations_of as registrations_by_tool
+from simulator.pipeline.model import Pipeline, Target
 from simulator.platform import AllottedTime, Platform
 from simulator.profile import generate_profile
 
@@ -77,18 +78,15 @@ class ContainerCheck:
 
 
 def registrations_of(pipeline: Pipeline) -> dict[OsState, list[Target]]:
-    """How the tool registers the build VM's disk, per target (FACTS.md sections 5 and 6).
+    """The targets per registration, by the same rule as the memory backend.
 
-    AIB always generalizes. Packer generalizes for a managed image and a VHD,
-    and for a gallery destination unless it says ``specialized = true``. A
-    pipeline without targets is still captured once, as generalized.
+    See :func:`simulator.pipeline.check.registrations_of`: a VHD is registered
+    both ways. A pipeline without targets is still captured once, as generalized.
     """
     found: dict[OsState, list[Target]] = {}
     for target in pipeline.targets:
-        specialized = (
-            pipeline.tool is Tool.PACKER and target.kind is TargetKind.GALLERY_IMAGE and bool(target.specialized)
-        )
-        found.setdefault(OsState.SPECIALIZED if specialized else OsState.GENERALIZED, []).append(target)
+        for registered_as in registrations_by_tool(target, pipeline.tool):
+            found.setdefault(registered_as, []).append(target)
     return found or {OsState.GENERALIZED: []}
 
 

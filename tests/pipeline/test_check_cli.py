@@ -1,27 +1,20 @@
 """``provsim check``: the JSON contract, exit statuses, one-line errors with nothing on stdout."""
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from simulator.cli import main
+CliRun = Callable[..., tuple[int, str, str]]  # the provsim_cli fixture (tests/conftest.py)
+
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 REGISTRATION_KEYS = {"target", "stage", "registered_as", "status", "error_code", "reason", "resolution"}
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        status = main(list(argv))
-    except SystemExit as leave:
-        status = int(leave.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "check", str(FIXTURES / "packer" / "linux-vhd.json"), "--format", "json")
+def test_json_contract(provsim_cli: CliRun) -> None:
+    status, out, _ = provsim_cli("check", str(FIXTURES / "packer" / "linux-vhd.json"), "--format", "json")
     (pipeline,) = json.loads(out)["pipelines"]
     assert {"path", "tool", "os_type", "os_state", "evidence", "registrations", "findings"} <= set(pipeline)
     assert (pipeline["tool"], pipeline["os_type"], pipeline["os_state"]) == ("packer", "linux", "generalized")
@@ -31,16 +24,16 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 1
 
 
-def test_exit_0_when_every_registration_succeeds(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(
-        capsys, "check", str(FIXTURES / "packer" / "web.pkr.hcl"), str(FIXTURES / "aib" / "ubuntu.json")
+def test_exit_0_when_every_registration_succeeds(provsim_cli: CliRun) -> None:
+    status, out, _ = provsim_cli(
+        "check", str(FIXTURES / "packer" / "web.pkr.hcl"), str(FIXTURES / "aib" / "ubuntu.json")
     )
     assert status == 0 and "managed_image:web-1.0.0 captured as generalized: succeeded" in out
 
 
-def test_findings_carry_severity_and_location(capsys: pytest.CaptureFixture[str]) -> None:
+def test_findings_carry_severity_and_location(provsim_cli: CliRun) -> None:
     path = FIXTURES / "aib" / "windows-override-no-generalize.json"
-    _, out, _ = run(capsys, "check", str(path), "--format", "json")
+    _, out, _ = provsim_cli("check", str(path), "--format", "json")
     findings = json.loads(out)["pipelines"][0]["findings"]
     assert {"severity": "error", "location": "C:\\DeprovisioningScript.ps1:1"}.items() <= findings[0].items()
 
@@ -54,12 +47,12 @@ def test_findings_carry_severity_and_location(capsys: pytest.CaptureFixture[str]
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_nothing_on_stdout(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, message: str
+    provsim_cli: CliRun, tmp_path: Path, content: str, message: str
 ) -> None:
     good = FIXTURES / "packer" / "web.pkr.hcl"
     bad = tmp_path / "bad.pkr.hcl"
     bad.write_text(content)
-    status, out, err = run(capsys, "check", str(good), str(bad))
+    status, out, err = provsim_cli("check", str(good), str(bad))
     assert status == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and message in err and str(bad) in err
 
@@ -72,31 +65,29 @@ def test_bad_input_exits_2_with_one_line_and_nothing_on_stdout(
         (["check", "x.pkr.hcl", "--var", "novalue"], "expected NAME=VALUE"),
     ],
 )
-def test_bad_arguments(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
-    status, out, err = run(capsys, *argv)
+def test_bad_arguments(provsim_cli: CliRun, argv: list[str], message: str) -> None:
+    status, out, err = provsim_cli(*argv)
     assert status == 2 and out == "" and message in err
 
 
 def test_docker_backend_refuses_windows_before_touching_an_engine(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    provsim_cli: CliRun, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("simulator.containers.engine.unreachable_reason", lambda: None)
-    status, out, err = run(capsys, "check", str(FIXTURES / "packer" / "windows.pkr.hcl"), "--backend", "docker")
+    status, out, err = provsim_cli("check", str(FIXTURES / "packer" / "windows.pkr.hcl"), "--backend", "docker")
     assert status == 2 and out == "" and "Linux pipelines only" in err
 
 
-def test_docker_backend_without_an_engine_says_what_to_do(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_docker_backend_without_an_engine_says_what_to_do(provsim_cli: CliRun, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("simulator.containers.engine.unreachable_reason", lambda: "connection refused")
-    status, out, err = run(capsys, "check", str(FIXTURES / "packer" / "web.pkr.hcl"), "--backend", "docker")
+    status, out, err = provsim_cli("check", str(FIXTURES / "packer" / "web.pkr.hcl"), "--backend", "docker")
     assert status == 2 and out == "" and "connection refused" in err and len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.container
-def test_docker_backend_catches_a_deprovision_that_fails_silently(capsys: pytest.CaptureFixture[str]) -> None:
+def test_docker_backend_catches_a_deprovision_that_fails_silently(provsim_cli: CliRun) -> None:
     path = FIXTURES / "containers" / "deprovision_fails_silently.pkr.hcl"
-    status, out, _ = run(capsys, "check", str(path), "--backend", "docker", "--format", "json")
+    status, out, _ = provsim_cli("check", str(path), "--backend", "docker", "--format", "json")
     (pipeline,) = json.loads(out)["pipelines"]
     assert status == 1 and pipeline["os_state"] == "specialized" and pipeline["backend"] == "docker"
     assert pipeline["registrations"][0]["error_code"] == "OSProvisioningClientError"

@@ -58,7 +58,12 @@ def is_aib(document: Any) -> bool:
 def image_templates(document: Any) -> list[dict[str, Any]]:
     if not isinstance(document, dict):
         return []
-    if str(document.get("type", "")).lower() == RESOURCE_TYPE:
+    kind = str(document.get("type", "")).lower()
+    # AIB's own VHD quick start says just "Microsoft.VirtualMachineImages"; accept any type of that
+    # provider whose properties have the shape of an image template.
+    properties = document.get("properties")
+    shaped = isinstance(properties, dict) and "source" in properties and "distribute" in properties
+    if kind == RESOURCE_TYPE or (kind.startswith(RESOURCE_TYPE.split("/")[0]) and shaped):
         return [document]
     found: list[dict[str, Any]] = []
     for resource in document.get("resources", []) if isinstance(document.get("resources"), list) else []:

@@ -79,7 +79,7 @@ def _apply(step: Step, pipeline: Pipeline, vm: VirtualMachine, evidence: list[st
         findings.append(
             Finding(
                 Severity.WARNING,
-                f"{step.name}: {url} is remote and cannot be inspected; what it runs is not part of this verdict",
+                f"{step.name}: {url} is remote and cannot be inspected; its content is not part of this verdict",
                 step.location,
             )
         )

@@ -87,7 +87,8 @@ def read_packer_hcl(path: Path, overrides: dict[str, str]) -> list[Pipeline]:
     pipelines: list[Pipeline] = []
     for build, file, text in template.builds:
         for reference in _build_sources(build):
-            key = reference.removeprefix("source.")
+            # Packer also accepts "sources." (seen in published templates).
+            key = reference.removeprefix("source.").removeprefix("sources.")
             if not key.startswith("azure-arm."):
                 continue
             if key not in template.sources:
@@ -158,7 +159,7 @@ def _pipeline(
     cursor = build_line
     for index, block in enumerate(build.get("provisioner", []), start=1):
         for kind, settings in block.items():
-            line = line_of(build_text, f'provisioner "{kind}"', cursor) or cursor
+            line = _provisioner_line(build_text, kind, cursor)
             cursor = line + 1
             if not _applies(settings, key):
                 continue
@@ -172,7 +173,22 @@ def _pipeline(
     return pipeline
 
 
+def _provisioner_line(text: str, kind: str, start: int) -> int:
+    """The line of the next ``provisioner "kind"`` block (the label may be unquoted)."""
+    pattern = re.compile(rf'^\s*provisioner\s+"?{re.escape(kind)}"?\s*\{{')
+    for number, line in enumerate(text.splitlines()[start - 1 :], start=start):
+        if pattern.match(line):
+            return number
+    return start
+
+
 def _applies(settings: dict[str, Any], key: str) -> bool:
-    only = [str(s).removeprefix("source.") for s in settings.get("only", [])]
-    excepted = [str(s).removeprefix("source.") for s in settings.get("except", [])]
-    return (not only or key in only) and key not in excepted
+    """``only``/``except`` name sources as ``azure-arm.name``, or by type or name alone."""
+    kind, name = key.split(".", 1)
+
+    def names(field: str) -> set[str]:
+        return {str(s).removeprefix("source.") for s in settings.get(field, [])}
+
+    only, excepted = names("only"), names("except")
+    mine = {key, kind, name}
+    return (not only or bool(only & mine)) and not excepted & mine

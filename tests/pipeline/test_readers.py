@@ -106,3 +106,37 @@ def test_binary_and_missing_files(tmp_path: Path) -> None:
         read_pipelines(binary)
     with pytest.raises(ProvsimError, match="not found"):
         read_pipelines(tmp_path / "absent.pkr.hcl")
+
+
+def test_shapes_seen_in_published_templates(tmp_path: Path) -> None:
+    """Unquoted provisioner labels, ``only`` by builder type, locals for execute_command, "sources." prefix."""
+    (tmp_path / "vm.pkr.hcl").write_text(
+        "locals {\n  execute_command = \"chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'\"\n}\n"
+        'source "azure-arm" "vm" {\n  os_type = "Linux"\n  managed_image_name = "baseline"\n}\n'
+        'build {\n  sources = ["sources.azure-arm.vm"]\n\n'
+        "  provisioner shell {\n    execute_command = local.execute_command\n"
+        '    inline = ["apt update"]\n  }\n\n'
+        "  provisioner shell {\n    execute_command = local.execute_command\n"
+        '    inline = ["/usr/sbin/waagent -force -deprovision+user && export HISTSIZE=0 && sync"]\n'
+        '    only = ["azure-arm"]\n  }\n}\n'
+    )
+    (pipeline,) = read_pipelines(tmp_path)
+    assert [step.location.line for step in pipeline.steps] == [11, 16]
+    assert pipeline.steps[1].execute_command is not None and "sudo -E" in pipeline.steps[1].execute_command
+    assert "waagent" in pipeline.steps[1].inline[0]
+
+
+def test_aib_type_spelled_as_the_provider_only(tmp_path: Path) -> None:
+    """AIB's VHD quick start writes "type": "Microsoft.VirtualMachineImages"."""
+    path = tmp_path / "vhd.json"
+    template = {
+        "type": "Microsoft.VirtualMachineImages",
+        "properties": {
+            "source": {"type": "PlatformImage", "publisher": "Canonical", "offer": "UbuntuServer"},
+            "customize": [{"type": "Shell", "name": "hello", "scriptUri": "https://example.invalid/s.sh"}],
+            "distribute": [{"type": "VHD", "runOutputName": "vhd"}],
+        },
+    }
+    path.write_text(json.dumps(template))
+    (pipeline,) = read_pipelines(path)
+    assert pipeline.tool is Tool.AIB and [t.kind for t in pipeline.targets] == [TargetKind.VHD]

@@ -44,7 +44,8 @@ def main() -> None:
     print(
         f"simulated time covered by one pass: {sum(simulate(c, seed=1).duration for c in all_cells()) / 60:.0f} minutes"
     )
-    for target in (["features/cells"], ["tests", "features/cells"]):
+    # The simulated suite only: container scenarios have their own benchmark (benchmarks/containers.py).
+    for target in (["features/cells"], ["simulator", "tests", "features", "-m", "not container"]):
         walls = best_of(
             3,
             lambda t=target: subprocess.run(

@@ -111,11 +111,10 @@ def container_document(report: PipelineReport | None, result: ContainerCheck, pa
         evidence += list(result.evidence.facts())
     failed = result.failed_step
     if failed is not None:
-        output = failed.output.strip().splitlines()[-5:]
         findings.append(
             {
                 "severity": "error",
-                "message": f"the build failed at {failed.step.name}: {failed.reason}; output: " + " | ".join(output),
+                "message": f"the build failed at {failed.step.name} (exit {failed.exit_code}): {failed.reason}",
                 "location": str(failed.step.location),
             }
         )

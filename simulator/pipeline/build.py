@@ -104,6 +104,16 @@ def _apply(step: Step, pipeline: Pipeline, vm: VirtualMachine, evidence: list[st
     lines = [line for line, _ in step.texts()]
     locations = [where for _, where in step.texts()]
     for write in file_writes(lines):
+        if write.how == "substitute" and not vm.disk.exists(write.path):
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    f"{step.name} edits {write.path} with sed -i, but nothing wrote "
+                    "that file before: sed fails and so does the build",
+                    step.location,
+                )
+            )
+            continue
         write.apply(vm.disk)
     return _run_lines(step, lines, locations, pipeline, vm, evidence, findings)
 

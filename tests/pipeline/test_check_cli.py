@@ -92,3 +92,16 @@ def test_docker_backend_catches_a_deprovision_that_fails_silently(provsim_cli: C
     assert status == 1 and pipeline["os_state"] == "specialized" and pipeline["backend"] == "docker"
     assert pipeline["registrations"][0]["error_code"] == "OSProvisioningClientError"
     assert any("provisioned present" in fact for fact in pipeline["evidence"])
+
+
+@pytest.mark.container
+@pytest.mark.parametrize("fixture", ["aib/override-no-user.json", "aib/override-skips-deprovision.json"])
+def test_both_backends_agree_on_aib_overrides(provsim_cli: CliRun, fixture: str) -> None:
+    """AIB's hidden step runs what the customizer wrote, in memory and in a container alike."""
+    argv = ["check", str(FIXTURES / fixture), "--format", "json"]
+    _, memory_out, _ = provsim_cli(*argv)
+    _, docker_out, _ = provsim_cli(*argv, "--backend", "docker")
+    (memory,), (docker,) = json.loads(memory_out)["pipelines"], json.loads(docker_out)["pipelines"]
+    assert docker["os_state"] == memory["os_state"]
+    verdicts = [[(r["target"], r["registered_as"], r["status"]) for r in p["registrations"]] for p in (memory, docker)]
+    assert verdicts[0] == verdicts[1]

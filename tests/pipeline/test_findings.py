@@ -92,3 +92,21 @@ def test_sysprep_findings(tmp_path: Path, command: str, finding: str) -> None:
     (report,) = check_path(path)
     assert any(finding in m for m in messages(report)), messages(report)
     assert all(f.location.line == 7 for f in report.findings)
+
+
+def test_sed_on_a_deprovision_script_nobody_wrote(tmp_path: Path) -> None:
+    """AIB only runs /tmp/DeprovisioningScript.sh if a customizer creates it; editing it first fails."""
+    template = {
+        "type": "Microsoft.VirtualMachineImages/imageTemplates",
+        "properties": {
+            "source": {"type": "PlatformImage", "publisher": "Canonical"},
+            "customize": [
+                {"type": "Shell", "name": "edit", "inline": ["sudo sed -i 's/+user//' /tmp/DeprovisioningScript.sh"]}
+            ],
+            "distribute": [{"type": "ManagedImage", "runOutputName": "m"}],
+        },
+    }
+    path = tmp_path / "aib.json"
+    path.write_text(json.dumps(template))
+    (report,) = check_path(path)
+    assert any(m.startswith("error: edit edits /tmp/DeprovisioningScript.sh with sed -i") for m in messages(report))

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import ProvsimError
-from simulator.model import OsType
 from simulator.pipeline.model import Location, Pipeline, Tool
-from simulator.pipeline.packer_steps import packer_step, packer_targets
+from simulator.pipeline.packer_steps import apply_overrides, os_type_of, packer_step, packer_targets
 from simulator.pipeline.sources import line_of, read_text
 
 _REFERENCE = re.compile(r"\$\{\s*(var|local|path)\.([A-Za-z0-9_-]+)\s*\}")
@@ -77,11 +76,7 @@ def read_packer_hcl(path: Path, overrides: dict[str, str]) -> list[Pipeline]:
                 for name, body in named.items():
                     template.sources[f"{kind}.{name}"] = (body, file, text)
         template.builds.extend((body, file, text) for body in document.get("build", []))
-    for name, value in overrides.items():
-        if name not in template.variables:
-            known = ", ".join(sorted(template.variables)) or "none"
-            raise ProvsimError(f"{path}: --var {name}: no such variable in the template (declared: {known})")
-        template.variables[name] = value
+    apply_overrides(template.variables, overrides, path)
     # Packer's path.root is the template's folder; absolute, so scripts below it resolve from anywhere.
     root = str((path if path.is_dir() else path.parent).resolve())
     pipelines: list[Pipeline] = []
@@ -148,11 +143,7 @@ def _pipeline(
     name = key.split(".", 1)[1]
     source_line = line_of(source_text, f'"{name}"') or None
     location = Location(str(source_file), source_line)
-    os_word = str(body.get("os_type", "")).strip()
-    if os_word.lower() not in ("linux", "windows"):
-        shown = os_word or "missing"
-        raise ProvsimError(f'{location}: source {key}: os_type is {shown!r}; set os_type = "Linux" or "Windows"')
-    os_type = OsType(os_word.lower())
+    os_type = os_type_of(body, f"{location}: source {key}")
     pipeline = Pipeline(str(source_file), Tool.PACKER, name, os_type, location)
     pipeline.targets = packer_targets(body, location, source_text, source_line or 1)
     build_line = line_of(build_text, "build") or 1

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import ProvsimError
-from simulator.model import OsType
 from simulator.pipeline.model import Location, Pipeline, Tool
-from simulator.pipeline.packer_steps import packer_step, packer_targets
+from simulator.pipeline.packer_steps import apply_overrides, os_type_of, packer_step, packer_targets
 from simulator.pipeline.sources import line_of
 
 _USER = re.compile(r"\{\{\s*user\s+[`\"]([^`\"]+)[`\"]\s*\}\}")
@@ -23,11 +22,7 @@ _TEMPLATE_DIR = re.compile(r"\{\{\s*template_dir\s*\}\}")
 def read_packer_json(path: Path, document: dict[str, Any], text: str, overrides: dict[str, str]) -> list[Pipeline]:
     """One pipeline per azure-arm builder of a Packer JSON template."""
     variables = {str(k): str(v) for k, v in (document.get("variables") or {}).items()}
-    for name, value in overrides.items():
-        if name not in variables:
-            known = ", ".join(sorted(variables)) or "none"
-            raise ProvsimError(f"{path}: --var {name}: no such variable in the template (declared: {known})")
-        variables[name] = value
+    apply_overrides(variables, overrides, path)
 
     def resolve(value: Any) -> Any:
         if isinstance(value, str):
@@ -50,13 +45,8 @@ def read_packer_json(path: Path, document: dict[str, Any], text: str, overrides:
         start = line_of(text, '"azure-arm"', cursor) or 1
         cursor = start + 1
         location = Location(str(path), start)
-        os_word = str(body.get("os_type", "")).strip()
-        if os_word.lower() not in ("linux", "windows"):
-            shown = os_word or "missing"
-            raise ProvsimError(
-                f'{location}: builder {name!r}: os_type is {shown!r}; set "os_type": "Linux" or "Windows"'
-            )
-        pipeline = Pipeline(str(path), Tool.PACKER, name, OsType(os_word.lower()), location)
+        os_type = os_type_of(body, f"{location}: builder {name!r}")
+        pipeline = Pipeline(str(path), Tool.PACKER, name, os_type, location)
         pipeline.targets = packer_targets(body, location, text, start)
         step_cursor = line_of(text, '"provisioners"') or 1
         for index, settings in enumerate(document.get("provisioners", []), start=1):

@@ -5,11 +5,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from simulator.errors import ProvsimError
+from simulator.model import OsType
 from simulator.pipeline.model import Location, Script, Step, Target, TargetKind
 from simulator.pipeline.sources import line_of, read_text
 
 #: Provisioners whose content provsim reads; others are reported as not inspected.
 KNOWN_PROVISIONERS = ("shell", "powershell", "file", "windows-restart", "windows-update", "shell-local")
+
+
+def apply_overrides(variables: dict[str, Any], overrides: dict[str, str], path: Path) -> None:
+    """``--var NAME=VALUE`` over the template's variables; an undeclared name is an error, as in Packer."""
+    for name, value in overrides.items():
+        if name not in variables:
+            known = ", ".join(sorted(variables)) or "none"
+            raise ProvsimError(f"{path}: --var {name}: no such variable in the template (declared: {known})")
+        variables[name] = value
+
+
+def os_type_of(body: dict[str, Any], where: str) -> OsType:
+    """The builder's ``os_type``: Packer requires Linux or Windows."""
+    word = str(body.get("os_type", "")).strip()
+    if word.lower() not in ("linux", "windows"):
+        raise ProvsimError(f'{where}: os_type is {word or "missing"!r}; set os_type to "Linux" or "Windows"')
+    return OsType(word.lower())
 
 
 def _strings(value: Any) -> tuple[str, ...]:

@@ -49,11 +49,15 @@ class AllottedTime:
 
 @dataclass
 class Image:
-    """A registered image: a copy of a disk and the OS state it is *labelled* with."""
+    """A registered image: a copy of a disk and the OS state it is *labelled* with.
+
+    ``disk`` is None when the disk lives elsewhere (a container image): the
+    VM's disk is then handed to :meth:`Platform.create_vm` directly.
+    """
 
     name: str
     os_type: OsType
-    disk: MemoryDisk
+    disk: MemoryDisk | None
     registered_as: OsState
     stage: Stage | None = None
 
@@ -103,7 +107,13 @@ class Platform:
         """
         clock = VirtualClock()
         timeline = Timeline()
-        os_disk = disk if disk is not None else image.disk.clone()
+        os_disk: GuestDisk
+        if disk is not None:
+            os_disk = disk
+        elif image.disk is not None:
+            os_disk = image.disk.clone()
+        else:
+            raise ValueError(f"image '{image.name}' holds no disk: pass the booted VM's disk")
         instance_id = self.new_instance_id()
         timeline.add(
             clock.now,

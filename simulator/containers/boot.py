@@ -27,7 +27,6 @@ from pathlib import Path
 from simulator.containers.cleanup import Run
 from simulator.containers.evidence import DiskEvidence, observe
 from simulator.containers.machine import Machine
-from simulator.disk import MemoryDisk
 from simulator.errors import ProvsimError
 from simulator.guest.linux import PROVISIONED_MARKER
 from simulator.media import build_ovf_env
@@ -61,7 +60,7 @@ class ContainerImage:
 
     def as_platform_image(self) -> Image:
         # The platform reads only the label, name and stage: the disk is the booted container's.
-        return Image(self.tag, self.os_type, MemoryDisk(), self.registered_as, self.stage)
+        return Image(self.tag, self.os_type, None, self.registered_as, self.stage)
 
 
 @dataclass

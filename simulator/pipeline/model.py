@@ -48,10 +48,11 @@ class Step:
     ``kind`` is the provisioner or customizer type in lower case (``shell``,
     ``powershell``, ``file``, ``windows-restart``, ``windows-update``,
     ``shell-local``); AIB's own hidden deprovision step is ``deprovision``
-    with ``hidden`` set. ``inline`` holds inline commands; ``scripts`` the
-    script files. ``remote`` lists URLs provsim cannot read (scriptUri,
-    sourceUri). ``content`` is a file provisioner's inline content. The
-    remaining fields drive real execution in a container.
+    with ``hidden`` set. ``inline`` holds inline commands (``inline_lines``
+    their lines in the template, where found); ``scripts`` the script files.
+    ``remote`` lists URLs provsim cannot read (scriptUri, sourceUri).
+    ``content`` is a file provisioner's inline content. The remaining fields
+    drive real execution in a container.
     """
 
     kind: str
@@ -67,10 +68,15 @@ class Step:
     destination: str | None = None
     content: str | None = None
     hidden: bool = False
+    inline_lines: tuple[int | None, ...] = ()
 
     def texts(self) -> list[tuple[str, Location]]:
         """Every command line this step runs, with where it was written."""
-        lines = [(line, self.location) for command in self.inline for line in command.splitlines()]
+        lines: list[tuple[str, Location]] = []
+        for index, command in enumerate(self.inline):
+            line = self.inline_lines[index] if index < len(self.inline_lines) else None
+            where = Location(self.location.path, line) if line is not None else self.location
+            lines.extend((part, where) for part in command.splitlines())
         for script in self.scripts:
             if script.text is None:
                 continue

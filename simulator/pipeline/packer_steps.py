@@ -51,11 +51,13 @@ def packer_step(kind: str, settings: dict[str, Any], name: str, location: Locati
     inline = _strings(settings.get("inline"))
     if kind == "file" and settings.get("content") is not None:
         inline = ()
+    inline_lines = tuple(line_of(text, _first_line(command), location.line or 1) for command in inline)
     return Step(
         kind=kind,
         name=name,
         location=location,
         inline=inline,
+        inline_lines=inline_lines,
         scripts=tuple(scripts),
         environment_vars=_strings(settings.get("environment_vars") or settings.get("env")),
         execute_command=str(settings["execute_command"]) if settings.get("execute_command") else None,
@@ -64,6 +66,12 @@ def packer_step(kind: str, settings: dict[str, Any], name: str, location: Locati
         destination=str(settings["destination"]) if settings.get("destination") else None,
         content=str(settings["content"]) if settings.get("content") is not None else None,
     )
+
+
+def _first_line(command: str) -> str:
+    # Templates escape quotes and backslashes; the longest plain stretch of the command finds its line.
+    first = command.strip().splitlines()[0] if command.strip() else ""
+    return max(first.replace("\\", '"').split('"'), key=len)
 
 
 def packer_targets(body: dict[str, Any], location: Location, text: str, start: int) -> list[Target]:

@@ -21,6 +21,8 @@ def test_packer_hcl_with_variables_locals_and_path_root() -> None:
     assert script.text is not None and "nginx" in script.text
     assert pipeline.steps[2].execute_command == "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'"
     assert pipeline.steps[2].location.line == 51
+    assert pipeline.steps[2].inline_lines == (54, 55)
+    assert [where.line for _, where in pipeline.steps[2].texts()] == [54, 55]
 
 
 def test_var_overrides_and_unknown_variables() -> None:

@@ -74,8 +74,8 @@ class Step:
         """Every command line this step runs, with where it was written."""
         lines: list[tuple[str, Location]] = []
         for index, command in enumerate(self.inline):
-            line = self.inline_lines[index] if index < len(self.inline_lines) else None
-            where = Location(self.location.path, line) if line is not None else self.location
+            written_at = self.inline_lines[index] if index < len(self.inline_lines) else None
+            where = Location(self.location.path, written_at) if written_at is not None else self.location
             lines.extend((part, where) for part in command.splitlines())
         for script in self.scripts:
             if script.text is None:

@@ -91,7 +91,7 @@ def test_sysprep_findings(tmp_path: Path, command: str, finding: str) -> None:
     )
     (report,) = check_path(path)
     assert any(finding in m for m in messages(report)), messages(report)
-    assert all(f.location.line == 7 for f in report.findings)
+    assert all(f.location.line == 8 for f in report.findings)  # the inline command's own line
 
 
 def test_sed_on_a_deprovision_script_nobody_wrote(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ from pytest_bdd import given, parsers, then
 from simulator import OsState, ProvsimError
 from simulator.pipeline.check import PipelineReport, Registration, check_path
 from simulator.pipeline.model import TargetKind
+from simulator.pipeline.variables import PackerVariables
 from steps import words
 
 _OUTPUTS = {
@@ -54,7 +55,7 @@ class TemplateCheck:
 
     def reports(self) -> list[PipelineReport]:
         if self._reports is None:
-            self._reports = check_path(self.path, self.variables)
+            self._reports = check_path(self.path, PackerVariables(self.variables))
         return self._reports
 
     def report(self) -> PipelineReport:

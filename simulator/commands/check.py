@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -20,6 +21,7 @@ from simulator.errors import ProvsimError
 if TYPE_CHECKING:
     from simulator.containers.check import ContainerCheck
     from simulator.pipeline.check import PipelineReport
+    from simulator.pipeline.variables import PackerVariables
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +29,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "paths", nargs="*", metavar="PATH", help="Packer HCL2 file or folder, Packer JSON template, or AIB template"
     )
     parser.add_argument(
-        "--var", action="append", default=[], metavar="NAME=VALUE", help="override a Packer variable (repeatable)"
+        "--var", action="append", default=[], metavar="NAME=VALUE", help="set a Packer variable (repeatable)"
+    )
+    parser.add_argument(
+        "--var-file",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="Packer variables from a .pkrvars.hcl or JSON file (repeatable; PKR_VAR_* and *.auto.pkrvars.hcl are "
+        "read as Packer reads them)",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated OS profiles (default 0)")
@@ -41,14 +52,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--os", choices=("linux",), dest="os_type", help="OS type of --rootfs")
 
 
-def parse_variables(pairs: list[str]) -> dict[str, str]:
-    variables: dict[str, str] = {}
+def parse_variables(pairs: list[str], files: list[Path]) -> PackerVariables:
+    """``--var`` and ``--var-file`` as Packer takes them, with the environment's ``PKR_VAR_*``."""
+    from simulator.pipeline.variables import PackerVariables
+
+    assigned: dict[str, str] = {}
     for pair in pairs:
         name, equals, value = pair.partition("=")
         if not equals or not name.strip():
             raise ProvsimError(f"--var {pair!r}: expected NAME=VALUE")
-        variables[name.strip()] = value
-    return variables
+        assigned[name.strip()] = value
+    return PackerVariables(assigned, tuple(files), dict(os.environ))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         raise ProvsimError("check: nothing to check; pass a template PATH or --rootfs TARBALL --os linux")
     if args.rootfs and not args.os_type:
         raise ProvsimError("--rootfs needs --os linux (the OS type cannot be read off a tarball reliably)")
-    variables = parse_variables(args.var)
+    variables = parse_variables(args.var, args.var_file)
     # Read and simulate everything before printing anything: a bad input must not leave half a report.
     reports = [report for path in args.paths for report in check_path(Path(path), variables, args.seed)]
     if args.backend == "docker" or args.rootfs:

@@ -23,6 +23,7 @@ from simulator.outcome import Outcome
 from simulator.pipeline.build import Build, simulate_build
 from simulator.pipeline.findings import Finding, Severity
 from simulator.pipeline.model import Pipeline, Target, TargetKind, Tool
+from simulator.pipeline.variables import PackerVariables
 from simulator.profile import generate_profile
 from simulator.stages import capture
 
@@ -115,7 +116,7 @@ def report_build(build: Build, seed: int = 0) -> PipelineReport:
     return report
 
 
-def check_path(path: Path, variables: dict[str, str] | None = None, seed: int = 0) -> list[PipelineReport]:
+def check_path(path: Path, variables: PackerVariables | None = None, seed: int = 0) -> list[PipelineReport]:
     """Read every pipeline at ``path``, build each on an in-memory disk, and report."""
     from simulator.pipeline.detect import read_pipelines
 

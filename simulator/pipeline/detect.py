@@ -11,18 +11,19 @@ from simulator.pipeline.model import Pipeline
 from simulator.pipeline.packer_hcl import read_packer_hcl
 from simulator.pipeline.packer_json import read_packer_json
 from simulator.pipeline.sources import read_text
+from simulator.pipeline.variables import PackerVariables
 
 
-def read_pipelines(path: Path, variables: dict[str, str] | None = None) -> list[Pipeline]:
+def read_pipelines(path: Path, variables: PackerVariables | None = None) -> list[Pipeline]:
     """Every pipeline in a Packer HCL2 file or folder, a Packer JSON template or an AIB template.
 
     The dialect comes from the content: JSON with ``builders`` is Packer,
     JSON with an ``imageTemplates`` resource is AIB, anything else is read as
     HCL2.
     """
-    overrides = dict(variables or {})
+    given = variables or PackerVariables()
     if path.is_dir():
-        return read_packer_hcl(path, overrides)
+        return read_packer_hcl(path, given)
     text = read_text(path)
     if text.lstrip().startswith(("{", "[")):
         try:
@@ -32,13 +33,15 @@ def read_pipelines(path: Path, variables: dict[str, str] | None = None) -> list[
                 f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); fix the syntax (truncated file?)"
             ) from None
         if isinstance(document, dict) and "builders" in document:
-            return read_packer_json(path, document, text, overrides)
+            return read_packer_json(path, document, text, given)
         if is_aib(document):
-            if overrides:
-                raise ProvsimError(f"{path}: --var applies to Packer templates; AIB templates take ARM parameters")
+            if given.assigned or given.files:
+                raise ProvsimError(
+                    f"{path}: --var and --var-file apply to Packer templates; AIB templates take ARM parameters"
+                )
             return read_aib(path, document, text)
         raise ProvsimError(
             f"{path}: JSON, but neither a Packer template (no 'builders') nor an AIB template (no "
             "'Microsoft.VirtualMachineImages/imageTemplates' resource)"
         )
-    return read_packer_hcl(path, overrides)
+    return read_packer_hcl(path, given)

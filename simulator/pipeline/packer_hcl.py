@@ -1,6 +1,6 @@
 """Packer HCL2 templates (``*.pkr.hcl``) through python-hcl2.
 
-Reads ``variable`` defaults (overridden by ``--var``), ``locals``, ``source
+Reads ``variable`` defaults (given values as :mod:`.variables` says), ``locals``, ``source
 "azure-arm"`` blocks and ``build`` blocks with their provisioners, and gives
 one :class:`Pipeline` per azure-arm source a build uses. Strings are
 interpolated for ``var.*``, ``local.*`` and ``path.root``; other expressions
@@ -16,8 +16,9 @@ from typing import Any
 
 from simulator.errors import ProvsimError
 from simulator.pipeline.model import Location, Pipeline, Tool
-from simulator.pipeline.packer_steps import apply_overrides, os_type_of, packer_step, packer_targets
+from simulator.pipeline.packer_steps import os_type_of, packer_step, packer_targets
 from simulator.pipeline.sources import line_of, read_text
+from simulator.pipeline.variables import PackerVariables
 
 _REFERENCE = re.compile(r"\$\{\s*(var|local|path)\.([A-Za-z0-9_-]+)\s*\}")
 
@@ -32,10 +33,10 @@ class _Template:
         self.builds: list[tuple[dict[str, Any], Path, str]] = []
 
 
-def _parse(path: Path) -> dict[str, Any]:
+def parse_hcl(path: Path, text: str) -> dict[str, Any]:
+    """The blocks and attributes of an HCL file's ``text``, strings unquoted."""
     import hcl2  # a heavy import: only when an HCL file is read
 
-    text = read_text(path)
     try:
         document: dict[str, Any] = hcl2.loads(text)
     except Exception as error:  # lark raises several types; all mean "not valid HCL"
@@ -44,7 +45,8 @@ def _parse(path: Path) -> dict[str, Any]:
         where = f"{path}:{line}:{column}" if line else str(path)
         detail = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
         raise ProvsimError(f"{where}: not valid HCL ({detail}); fix the syntax (truncated file?)") from None
-    return document
+    unquoted: dict[str, Any] = _unquote(document)
+    return unquoted
 
 
 def _unquote(value: Any) -> Any:
@@ -57,7 +59,7 @@ def _unquote(value: Any) -> Any:
     return value
 
 
-def read_packer_hcl(path: Path, overrides: dict[str, str]) -> list[Pipeline]:
+def read_packer_hcl(path: Path, variables: PackerVariables) -> list[Pipeline]:
     """Pipelines of a .pkr.hcl file, or of every .pkr.hcl file in a folder."""
     files = sorted(path.glob("*.pkr.hcl")) if path.is_dir() else [path]
     if not files:
@@ -65,10 +67,12 @@ def read_packer_hcl(path: Path, overrides: dict[str, str]) -> list[Pipeline]:
     template = _Template()
     for file in files:
         text = read_text(file)
-        document = _unquote(_parse(file))
+        document = parse_hcl(file, text)
         for block in document.get("variable", []):
             for name, body in block.items():
                 template.variables[name] = body.get("default") if isinstance(body, dict) else None
+        for block in document.get("variables", []):  # the older form: names and defaults in one block
+            template.variables.update(block)
         for block in document.get("locals", []):
             template.locals.update(block)
         for block in document.get("source", []):
@@ -76,7 +80,7 @@ def read_packer_hcl(path: Path, overrides: dict[str, str]) -> list[Pipeline]:
                 for name, body in named.items():
                     template.sources[f"{kind}.{name}"] = (body, file, text)
         template.builds.extend((body, file, text) for body in document.get("build", []))
-    apply_overrides(template.variables, overrides, path)
+    variables.apply(template.variables, path, hcl=True)
     # Packer's path.root is the template's folder; absolute, so scripts below it resolve from anywhere.
     root = str((path if path.is_dir() else path.parent).resolve())
     pipelines: list[Pipeline] = []

@@ -1,7 +1,7 @@
 """Packer JSON templates: ``azure-arm`` builders and their provisioners.
 
-``{{user `name`}}`` is replaced by the template's ``variables`` (overridden by
-``--var``); provisioners honour ``only`` and ``except`` by builder name.
+``{{user `name`}}`` is replaced by the template's ``variables`` (given values
+by ``--var-file`` and ``--var``); provisioners honour ``only`` and ``except`` by builder name.
 """
 
 from __future__ import annotations
@@ -12,17 +12,19 @@ from typing import Any
 
 from simulator.errors import ProvsimError
 from simulator.pipeline.model import Location, Pipeline, Tool
-from simulator.pipeline.packer_steps import apply_overrides, os_type_of, packer_step, packer_targets
+from simulator.pipeline.packer_steps import os_type_of, packer_step, packer_targets
 from simulator.pipeline.sources import line_of
+from simulator.pipeline.variables import PackerVariables
 
 _USER = re.compile(r"\{\{\s*user\s+[`\"]([^`\"]+)[`\"]\s*\}\}")
 _TEMPLATE_DIR = re.compile(r"\{\{\s*template_dir\s*\}\}")
 
 
-def read_packer_json(path: Path, document: dict[str, Any], text: str, overrides: dict[str, str]) -> list[Pipeline]:
+def read_packer_json(path: Path, document: dict[str, Any], text: str, given: PackerVariables) -> list[Pipeline]:
     """One pipeline per azure-arm builder of a Packer JSON template."""
-    variables = {str(k): str(v) for k, v in (document.get("variables") or {}).items()}
-    apply_overrides(variables, overrides, path)
+    declared: dict[str, Any] = dict(document.get("variables") or {})
+    given.apply(declared, path)
+    variables = {str(k): str(v) for k, v in declared.items()}
 
     def resolve(value: Any) -> Any:
         if isinstance(value, str):

@@ -14,15 +14,6 @@ from simulator.pipeline.sources import line_of, read_text
 KNOWN_PROVISIONERS = ("shell", "powershell", "file", "windows-restart", "windows-update", "shell-local")
 
 
-def apply_overrides(variables: dict[str, Any], overrides: dict[str, str], path: Path) -> None:
-    """``--var NAME=VALUE`` over the template's variables; an undeclared name is an error, as in Packer."""
-    for name, value in overrides.items():
-        if name not in variables:
-            known = ", ".join(sorted(variables)) or "none"
-            raise ProvsimError(f"{path}: --var {name}: no such variable in the template (declared: {known})")
-        variables[name] = value
-
-
 def os_type_of(body: dict[str, Any], where: str) -> OsType:
     """The builder's ``os_type``: Packer requires Linux or Windows."""
     word = str(body.get("os_type", "")).strip()

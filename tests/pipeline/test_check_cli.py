@@ -38,6 +38,19 @@ def test_findings_carry_severity_and_location(provsim_cli: CliRun) -> None:
     assert {"severity": "error", "location": "C:\\DeprovisioningScript.ps1:1"}.items() <= findings[0].items()
 
 
+def test_var_file_and_environment(provsim_cli: CliRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    values = tmp_path / "release.pkrvars.hcl"
+    values.write_text('image_version = "3.1.0"\n')
+    web = str(FIXTURES / "packer" / "web.pkr.hcl")
+    _, out, _ = provsim_cli("check", web, "--var-file", str(values))
+    assert "managed_image:web-3.1.0" in out
+    monkeypatch.setenv("PKR_VAR_image_version", "4.0.0")
+    _, out, _ = provsim_cli("check", web)
+    assert "managed_image:web-4.0.0" in out
+    status, out, err = provsim_cli("check", web, "--var-file", str(tmp_path / "absent.pkrvars.hcl"))
+    assert (status, out) == (2, "") and "var file not found" in err and len(err.splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

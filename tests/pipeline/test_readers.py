@@ -8,6 +8,7 @@ import pytest
 from simulator import OsType, ProvsimError
 from simulator.pipeline.detect import read_pipelines
 from simulator.pipeline.model import TargetKind, Tool
+from simulator.pipeline.variables import PackerVariables
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -26,10 +27,10 @@ def test_packer_hcl_with_variables_locals_and_path_root() -> None:
 
 
 def test_var_overrides_and_unknown_variables() -> None:
-    (pipeline,) = read_pipelines(FIXTURES / "packer" / "web.pkr.hcl", {"image_version": "9.9.9"})
+    (pipeline,) = read_pipelines(FIXTURES / "packer" / "web.pkr.hcl", PackerVariables({"image_version": "9.9.9"}))
     assert pipeline.targets[0].name == "web-9.9.9"
     with pytest.raises(ProvsimError, match="no such variable"):
-        read_pipelines(FIXTURES / "packer" / "web.pkr.hcl", {"nope": "1"})
+        read_pipelines(FIXTURES / "packer" / "web.pkr.hcl", PackerVariables({"nope": "1"}))
 
 
 def test_a_folder_with_several_sources(tmp_path: Path) -> None:
@@ -49,7 +50,7 @@ def test_a_folder_with_several_sources(tmp_path: Path) -> None:
 
 
 def test_packer_json_user_variables() -> None:
-    (pipeline,) = read_pipelines(FIXTURES / "packer" / "windows-no-sysprep.json", {"image_name": "x"})
+    (pipeline,) = read_pipelines(FIXTURES / "packer" / "windows-no-sysprep.json", PackerVariables({"image_name": "x"}))
     assert pipeline.os_type is OsType.WINDOWS and pipeline.targets[0].name == "x"
     assert [s.kind for s in pipeline.steps] == ["powershell", "windows-restart"]
 

@@ -1,0 +1,88 @@
+"""Where a Packer template's variables get their values, in Packer's order.
+
+Lowest precedence first, as Packer documents it:
+
+1. the ``default`` of the ``variable`` block (or of a ``variables`` block);
+2. ``PKR_VAR_<name>`` in the environment (HCL2 templates only);
+3. ``*.auto.pkrvars.hcl`` and ``*.auto.pkrvars.json`` next to the templates,
+   in lexical order, when a folder is checked;
+4. ``--var-file`` files, in the order given;
+5. ``--var NAME=VALUE``.
+
+Packer interleaves 4 and 5 in command-line order; argparse keeps the two
+apart, so here every ``--var`` wins over every ``--var-file``.
+
+A ``--var`` naming an undeclared variable is an error, as in Packer; a var
+file or environment variable naming one is passed over (Packer only warns).
+
+    >>> values = PackerVariables(assigned={"image_version": "1.2.3"})
+    >>> declared = {"image_version": "0.0.1", "location": "westeurope"}
+    >>> values.apply(declared, Path("web.pkr.hcl"))
+    >>> declared["image_version"]
+    '1.2.3'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simulator.errors import ProvsimError
+from simulator.pipeline.sources import read_text
+
+ENVIRONMENT_PREFIX = "PKR_VAR_"
+
+
+@dataclass(frozen=True)
+class PackerVariables:
+    """The values a user gives a Packer template's variables from outside it."""
+
+    assigned: Mapping[str, str] = field(default_factory=dict)
+    """``--var NAME=VALUE``: the last word."""
+    files: tuple[Path, ...] = ()
+    """``--var-file``: ``.pkrvars.hcl`` or JSON files of ``name = value``."""
+    environment: Mapping[str, str] = field(default_factory=dict)
+    """The process environment; only ``PKR_VAR_*`` entries are read."""
+
+    def apply(self, declared: dict[str, Any], template: Path, *, hcl: bool = False) -> None:
+        """Set ``declared`` (name -> default) to the values Packer would build with.
+
+        ``template`` is the file or folder being checked: a folder brings its
+        ``*.auto.pkrvars.*`` files; ``hcl`` says whether ``PKR_VAR_*`` counts.
+        """
+        layers: list[Mapping[str, Any]] = []
+        if hcl:
+            prefix = ENVIRONMENT_PREFIX
+            layers.append({k.removeprefix(prefix): v for k, v in self.environment.items() if k.startswith(prefix)})
+        if template.is_dir():
+            automatic = sorted({*template.glob("*.auto.pkrvars.hcl"), *template.glob("*.auto.pkrvars.json")})
+            layers.extend(read_var_file(path) for path in automatic)
+        layers.extend(read_var_file(path) for path in self.files)
+        for layer in layers:
+            declared.update({name: value for name, value in layer.items() if name in declared})
+        for name, value in self.assigned.items():
+            if name not in declared:
+                known = ", ".join(sorted(declared)) or "none"
+                raise ProvsimError(f"{template}: --var {name}: no such variable in the template (declared: {known})")
+            declared[name] = value
+
+
+def read_var_file(path: Path) -> dict[str, Any]:
+    """The ``name = value`` pairs of a var file: JSON when it looks like JSON, HCL otherwise."""
+    text = read_text(path, what="var file")
+    if text.lstrip().startswith("{"):
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ProvsimError(
+                f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); fix the var file"
+            ) from None
+        if not isinstance(values, dict):
+            raise ProvsimError(f"{path}: a var file holds an object of name: value; fix the var file")
+        return values
+    from simulator.pipeline.packer_hcl import parse_hcl  # packer_hcl imports this module
+
+    return parse_hcl(path, text)

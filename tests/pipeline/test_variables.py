@@ -1,0 +1,115 @@
+"""Packer variables from every place Packer reads them, in Packer's order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator import ProvsimError
+from simulator.pipeline.detect import read_pipelines
+from simulator.pipeline.variables import PackerVariables
+
+TEMPLATE = """
+variable "image_name" {
+  default = "from-default"
+}
+
+variable "os" {
+  default = "Linux"
+}
+
+source "azure-arm" "golden" {
+  os_type            = var.os
+  managed_image_name = var.image_name
+}
+
+build {
+  sources = ["source.azure-arm.golden"]
+}
+"""
+
+
+def image_name(folder: Path, given: PackerVariables | None = None, path: Path | None = None) -> str:
+    (pipeline,) = read_pipelines(path or folder, given)
+    return pipeline.targets[0].name
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "golden.pkr.hcl").write_text(TEMPLATE)
+    return tmp_path
+
+
+def test_each_source_wins_over_the_one_before(folder: Path) -> None:
+    environment = {"PKR_VAR_image_name": "from-environment", "HOME": "/root"}
+    assert image_name(folder) == "from-default"
+    assert image_name(folder, PackerVariables(environment=environment)) == "from-environment"
+    (folder / "b.auto.pkrvars.hcl").write_text('image_name = "from-b-auto"\n')
+    (folder / "a.auto.pkrvars.json").write_text('{"image_name": "from-a-auto"}')
+    assert image_name(folder, PackerVariables(environment=environment)) == "from-b-auto", "lexical order"
+    named = folder / "prod.pkrvars.hcl"
+    named.write_text('image_name = "from-var-file"\n')
+    assert image_name(folder, PackerVariables(files=(named,), environment=environment)) == "from-var-file"
+    given = PackerVariables({"image_name": "from-var"}, (named,), environment)
+    assert image_name(folder, given) == "from-var"
+
+
+def test_a_variable_can_decide_the_os_type(folder: Path) -> None:
+    (pipeline,) = read_pipelines(folder, PackerVariables(environment={"PKR_VAR_os": "Windows"}))
+    assert pipeline.os_type.value == "windows"
+
+
+def test_auto_files_belong_to_a_folder_build(folder: Path) -> None:
+    """Packer loads ``*.auto.pkrvars.hcl`` when it builds a folder, not a single file."""
+    (folder / "x.auto.pkrvars.hcl").write_text('image_name = "from-auto"\n')
+    assert image_name(folder, path=folder / "golden.pkr.hcl") == "from-default"
+
+
+def test_undeclared_names_in_files_and_environment_are_passed_over(folder: Path) -> None:
+    extra = folder / "extra.pkrvars.hcl"
+    extra.write_text('client_secret = "x"\nimage_name = "named"\n')
+    given = PackerVariables(files=(extra,), environment={"PKR_VAR_nope": "1"})
+    assert image_name(folder, given) == "named"
+
+
+def test_the_older_variables_block(tmp_path: Path) -> None:
+    older = TEMPLATE.replace(
+        'variable "image_name" {\n  default = "from-default"\n}', 'variables {\n  image_name = "old"\n}'
+    )
+    (tmp_path / "t.pkr.hcl").write_text(older)
+    assert image_name(tmp_path) == "old"
+    assert image_name(tmp_path, PackerVariables({"image_name": "new"})) == "new"
+
+
+def test_a_json_template_takes_var_files_but_not_the_environment(tmp_path: Path) -> None:
+    template = tmp_path / "t.json"
+    template.write_text(
+        '{"variables": {"image_name": "default"}, "builders": [{"type": "azure-arm", "os_type": "Linux",'
+        ' "managed_image_name": "{{user `image_name`}}"}]}'
+    )
+    values = tmp_path / "values.json"
+    values.write_text('{"image_name": "from-file"}')
+    assert image_name(tmp_path, PackerVariables(environment={"PKR_VAR_image_name": "env"}), template) == "default"
+    assert image_name(tmp_path, PackerVariables(files=(values,)), template) == "from-file"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('image_name = "unterminated\n', "not valid HCL"),
+        ('{"image_name": ', "not valid JSON"),
+        ('["a"]', "not valid HCL"),
+    ],
+)
+def test_a_bad_var_file_names_itself(folder: Path, content: str, message: str) -> None:
+    bad = folder / "bad.pkrvars.hcl"
+    bad.write_text(content)
+    with pytest.raises(ProvsimError, match=message) as raised:
+        read_pipelines(folder, PackerVariables(files=(bad,)))
+    assert str(bad) in str(raised.value)
+
+
+def test_a_missing_var_file(folder: Path) -> None:
+    with pytest.raises(ProvsimError, match="var file not found"):
+        read_pipelines(folder, PackerVariables(files=(folder / "absent.pkrvars.hcl",)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from simulator.errors import ProvsimError
@@ -10,7 +9,7 @@ from simulator.pipeline.aib import is_aib, read_aib
 from simulator.pipeline.model import Pipeline
 from simulator.pipeline.packer_hcl import read_packer_hcl
 from simulator.pipeline.packer_json import read_packer_json
-from simulator.pipeline.sources import read_text
+from simulator.pipeline.sources import parse_json, read_text
 from simulator.pipeline.variables import PackerVariables
 
 
@@ -26,12 +25,7 @@ def read_pipelines(path: Path, variables: PackerVariables | None = None) -> list
         return read_packer_hcl(path, given)
     text = read_text(path)
     if text.lstrip().startswith(("{", "[")):
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ProvsimError(
-                f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); fix the syntax (truncated file?)"
-            ) from None
+        document = parse_json(path, text)
         if isinstance(document, dict) and "builders" in document:
             return read_packer_json(path, document, text, given)
         if is_aib(document):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from simulator.errors import ProvsimError
 
@@ -24,6 +26,14 @@ def read_text(path: Path, what: str = "template", where: str = "") -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ProvsimError(f"{prefix}{path}: not UTF-8 text at byte {error.start}; save the {what} as UTF-8") from None
+
+
+def parse_json(path: Path, text: str, fix: str = "fix the syntax (truncated file?)") -> Any:
+    """The JSON document in ``text``; a syntax error names the file, line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ProvsimError(f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); {fix}") from None
 
 
 def line_of(text: str, needle: str, start: int = 1) -> int | None:

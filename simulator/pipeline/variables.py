@@ -24,14 +24,13 @@ file or environment variable naming one is passed over (Packer only warns).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from simulator.errors import ProvsimError
-from simulator.pipeline.sources import read_text
+from simulator.pipeline.sources import parse_json, read_text
 
 ENVIRONMENT_PREFIX = "PKR_VAR_"
 
@@ -74,12 +73,7 @@ def read_var_file(path: Path) -> dict[str, Any]:
     """The ``name = value`` pairs of a var file: JSON when it looks like JSON, HCL otherwise."""
     text = read_text(path, what="var file")
     if text.lstrip().startswith("{"):
-        try:
-            values = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ProvsimError(
-                f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); fix the var file"
-            ) from None
+        values = parse_json(path, text, fix="fix the var file")
         if not isinstance(values, dict):
             raise ProvsimError(f"{path}: a var file holds an object of name: value; fix the var file")
         return values

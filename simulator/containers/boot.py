@@ -33,7 +33,7 @@ from simulator.media import build_ovf_env
 from simulator.model import OsState, OsType, Stage
 from simulator.outcome import Outcome, SourceVm
 from simulator.platform import Image, Platform, VirtualMachine
-from simulator.profile import OsProfile
+from simulator.profile import OsProfile, generate_profile
 
 MEDIA_FOLDER = "/var/lib/provsim/media"
 MEDIA_PATH = f"{MEDIA_FOLDER}/ovf-env.xml"
@@ -72,6 +72,37 @@ class Boot:
     machine: Machine
     evidence: DiskEvidence
     checks: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass
+class CreatedVm:
+    """A registered image and the VM created from it, with the source VM a capture left behind."""
+
+    image: ContainerImage
+    source_vm: SourceVm | None
+    creation: Boot
+
+    @property
+    def registered_as(self) -> OsState:
+        return self.image.registered_as
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.creation.outcome
+
+
+def create_vm(
+    run: Run,
+    platform: Platform,
+    image: ContainerImage,
+    seed: int,
+    *,
+    source_vm: SourceVm | None = None,
+    budget: RealBudget | None = None,
+) -> Boot:
+    """Create a VM from ``image`` as a user would: with a fresh Faker OS profile of ``seed``."""
+    profile = generate_profile(image.os_type, seed, role="vm")
+    return boot(run, platform, image, profile, source_vm=source_vm, budget=budget)
 
 
 def boot(

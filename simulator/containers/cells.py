@@ -19,14 +19,14 @@ from dataclasses import dataclass
 
 from simulator.build import on_premises_disk
 from simulator.cells import Cell
-from simulator.containers.boot import DEFAULT_BUDGET, Boot, ContainerImage, RealBudget, boot
+from simulator.containers.boot import DEFAULT_BUDGET, ContainerImage, CreatedVm, RealBudget, boot, create_vm
 from simulator.containers.cleanup import Run
 from simulator.containers.evidence import DiskEvidence, observe
 from simulator.containers.machine import Machine
 from simulator.containers.stages import capture, replay, retire, upload, waagent_deprovision
 from simulator.errors import ProvsimError
 from simulator.model import OsState, OsType, Stage
-from simulator.outcome import Outcome, SourceVm
+from simulator.outcome import SourceVm
 from simulator.platform import AllottedTime, Platform, VirtualMachine
 from simulator.profile import generate_profile
 
@@ -41,18 +41,11 @@ class BuildVm:
 
 
 @dataclass
-class ContainerCell:
+class ContainerCell(CreatedVm):
     """A cell's result: the image's OS state read off the disk, and the final VM creation."""
 
     cell: Cell
     evidence: DiskEvidence
-    image: ContainerImage
-    source_vm: SourceVm | None
-    creation: Boot
-
-    @property
-    def outcome(self) -> Outcome:
-        return self.creation.outcome
 
 
 def platform_image(run: Run) -> ContainerImage:
@@ -98,6 +91,5 @@ def run_cell(
         evidence = observe(build_vm.machine.container, build_vm.user)
         image, source_vm = capture(run, build_vm.machine, build_vm.vm, cell.registered_as)
         retire(build_vm.machine, source_vm)
-    profile = generate_profile(OsType.LINUX, seed, role="vm")
-    creation = boot(run, platform, image, profile, source_vm=source_vm, budget=budget)
-    return ContainerCell(cell, evidence, image, source_vm, creation)
+    creation = create_vm(run, platform, image, seed, source_vm=source_vm, budget=budget)
+    return ContainerCell(image, source_vm, creation, cell=cell, evidence=evidence)

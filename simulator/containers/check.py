@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.containers.boot import Boot, ContainerImage, RealBudget, boot
+from simulator.containers.boot import ContainerImage, CreatedVm, RealBudget, create_vm
 from simulator.containers.cells import create_build_vm
 from simulator.containers.cleanup import Run
 from simulator.containers.evidence import DiskEvidence, observe
@@ -28,28 +28,19 @@ from simulator.containers.provisioners import StepRun, StepRunner, StepStatus
 from simulator.containers.stages import capture, import_rootfs, retire
 from simulator.errors import ProvsimError
 from simulator.model import OsState, OsType
-from simulator.outcome import Outcome, SourceVm
+from simulator.outcome import SourceVm
 from simulator.pipeline.check import registrations_of as registrations_by_tool
 from simulator.pipeline.model import Pipeline, Target
 from simulator.platform import AllottedTime, Platform
-from simulator.profile import generate_profile
 
 Progress = Callable[[str], None]
 
 
 @dataclass
-class RegistrationCheck:
-    """One registration of the built disk and the VM creation from it."""
+class RegistrationCheck(CreatedVm):
+    """One registration of the built disk, the targets it stands for, and the VM creation from it."""
 
-    registered_as: OsState
-    targets: list[Target]
-    image: ContainerImage
-    source_vm: SourceVm | None
-    creation: Boot
-
-    @property
-    def outcome(self) -> Outcome:
-        return self.creation.outcome
+    targets: list[Target] = field(default_factory=list)
 
 
 @dataclass
@@ -131,9 +122,8 @@ def check_pipeline(
     retire(build_vm.machine, captured[-1][3])
     for registered_as, targets, image, source_vm in captured:
         say(f"{pipeline.name}: creating a VM from the image captured as {registered_as.value}")
-        profile = generate_profile(OsType.LINUX, seed, role="vm")
-        creation = boot(run, platform, image, profile, source_vm=source_vm, budget=budget)
-        result.registrations.append(RegistrationCheck(registered_as, targets, image, source_vm, creation))
+        creation = create_vm(run, platform, image, seed, source_vm=source_vm, budget=budget)
+        result.registrations.append(RegistrationCheck(image, source_vm, creation, targets))
     return result
 
 
@@ -158,7 +148,7 @@ def check_rootfs(
             look = run.machine(image.tag, role="inspect")
             result.evidence = observe(look.container)
             look.container.remove(force=True)
-        profile = generate_profile(os_type, seed, role="vm")
-        creation = boot(run, platform, image, profile, budget=budget)
-        result.registrations.append(RegistrationCheck(registered_as, [], image, None, creation))
+        result.registrations.append(
+            RegistrationCheck(image, None, create_vm(run, platform, image, seed, budget=budget))
+        )
     return result

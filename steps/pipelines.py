@@ -51,11 +51,12 @@ class TemplateCheck:
 
     path: Path
     variables: dict[str, str] = field(default_factory=dict)
+    var_files: list[Path] = field(default_factory=list)
     _reports: list[PipelineReport] | None = None
 
     def reports(self) -> list[PipelineReport]:
         if self._reports is None:
-            self._reports = check_path(self.path, PackerVariables(self.variables))
+            self._reports = check_path(self.path, PackerVariables(self.variables, tuple(self.var_files)))
         return self._reports
 
     def report(self) -> PipelineReport:
@@ -91,6 +92,19 @@ def the_variable(provsim_template: dict[str, TemplateCheck], name: str, value: s
     Example: ``And the Packer variable "image_version" is "2.0.0"``
     """
     _check(provsim_template).variables[name] = value
+
+
+@given(parsers.parse('the Packer var file "{path}"'))
+def the_var_file(provsim_template: dict[str, TemplateCheck], request: pytest.FixtureRequest, path: str) -> None:
+    """``Given the Packer var file "<path>"``, after the template step; several apply in order.
+
+    The path is relative to the repository root, like the template's. The
+    environment's ``PKR_VAR_*`` are not read here, so a scenario means the
+    same on every machine.
+
+    Example: ``And the Packer var file "fixtures/packer/gallery-by-environment/prod.pkrvars.hcl"``
+    """
+    _check(provsim_template).var_files.append(Path(request.config.rootpath) / path)
 
 
 @then(parsers.parse("the pipeline builds a {os} image"))

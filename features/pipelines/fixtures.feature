@@ -43,6 +43,17 @@ Feature: Predicting what a pipeline's images will do
     And the Packer variable "image_version" is "2.0.0"
     Then a VM created from the managed image is provisioned successfully
 
+  Scenario: A folder of templates with its defaults and *.auto.pkrvars.hcl
+    Given the Packer template "fixtures/packer/gallery-by-environment"
+    Then the image's OS is generalized
+    And a VM created from the gallery image is provisioned successfully
+
+  Scenario: A var file that declares the gallery image specialized turns success into a timeout
+    Given the Packer template "fixtures/packer/gallery-by-environment"
+    And the Packer var file "fixtures/packer/gallery-by-environment/prod.pkrvars.hcl"
+    Then the image's OS is generalized
+    And a VM created from the gallery image ends in a provisioning timeout
+
   Scenario: AIB runs its own deprovision step unless a customizer replaces it
     Given the AIB template "fixtures/aib/ubuntu.json"
     Then the evidence mentions "AIB's hidden deprovision step runs /tmp/DeprovisioningScript.sh (AIB's default)"

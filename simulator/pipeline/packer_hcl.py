@@ -93,7 +93,7 @@ def read_packer_hcl(path: Path, variables: PackerVariables) -> list[Pipeline]:
             if key not in template.sources:
                 raise ProvsimError(f"{file}: build uses {reference!r}, but no such source is declared")
             body, source_file, source_text = template.sources[key]
-            resolve = _resolver(template, root)
+            resolve = _resolver(template, root, path)
             pipelines.append(_pipeline(key, resolve(body), source_file, source_text, build, file, text, resolve))
     if not pipelines:
         raise ProvsimError(f"{path}: no build uses an azure-arm source; provsim checks Azure image pipelines only")
@@ -107,12 +107,18 @@ def _build_sources(build: dict[str, Any]) -> list[str]:
     return names
 
 
-def _resolver(template: _Template, root: str) -> Any:
+def _resolver(template: _Template, root: str, path: Path) -> Any:
     def value_of(scope: str, name: str) -> str | None:
         table = {"var": template.variables, "local": template.locals}.get(scope)
         if scope == "path":
             return root if name == "root" else None
-        if table is None or name not in table or table[name] is None:
+        if table is not None and name not in table:
+            # Packer refuses such a template; most often one file of a folder was passed alone.
+            raise ProvsimError(
+                f"{path}: {scope}.{name} is used but not declared; declare it, or check the whole folder of "
+                "templates that declares it"
+            )
+        if table is None or table[name] is None:
             return None
         found = table[name]
         return str(found).lower() if isinstance(found, bool) else str(found)

@@ -113,3 +113,11 @@ def test_a_bad_var_file_names_itself(folder: Path, content: str, message: str) -
 def test_a_missing_var_file(folder: Path) -> None:
     with pytest.raises(ProvsimError, match="var file not found"):
         read_pipelines(folder, PackerVariables(files=(folder / "absent.pkrvars.hcl",)))
+
+
+def test_one_file_of_a_folder_alone_is_refused_as_packer_refuses_it() -> None:
+    folder = Path(__file__).resolve().parents[2] / "fixtures" / "packer" / "gallery-by-environment"
+    with pytest.raises(ProvsimError, match=r"var.image_version is used but not declared.*whole folder"):
+        read_pipelines(folder / "build.pkr.hcl")
+    (pipeline,) = read_pipelines(folder)
+    assert pipeline.targets[0].name == "golden/app/0.2.0", "dev.auto.pkrvars.hcl applies to the folder"

@@ -59,11 +59,12 @@ def image_templates(document: Any) -> list[dict[str, Any]]:
     if not isinstance(document, dict):
         return []
     kind = str(document.get("type", "")).lower()
-    # AIB's own VHD quick start says just "Microsoft.VirtualMachineImages"; accept any type of that
-    # provider whose properties have the shape of an image template.
+    # AIB's own VHD quick start says just "Microsoft.VirtualMachineImages", and its validator sample
+    # has no type at all (the body the REST API and `az image builder create` take): accept either
+    # when the properties have the shape of an image template.
     properties = document.get("properties")
     shaped = isinstance(properties, dict) and "source" in properties and "distribute" in properties
-    if kind == RESOURCE_TYPE or (kind.startswith(RESOURCE_TYPE.split("/")[0]) and shaped):
+    if kind == RESOURCE_TYPE or (shaped and (not kind or kind.startswith(RESOURCE_TYPE.split("/")[0]))):
         return [document]
     found: list[dict[str, Any]] = []
     for resource in document.get("resources", []) if isinstance(document.get("resources"), list) else []:

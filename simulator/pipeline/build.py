@@ -52,7 +52,15 @@ def simulate_build(pipeline: Pipeline, seed: int = 0) -> Build:
     vm = create_build_vm(platform, pipeline.os_type, seed)
     build_user = vm.profile.admin_username if vm.profile else None
     evidence: list[str] = []
-    findings: list[Finding] = []
+    findings = [
+        Finding(
+            Severity.WARNING,
+            f"variable {name!r} has no value (no default, --var, --var-file or PKR_VAR_{name}); Packer would "
+            "stop here, and provsim reads what uses it as written",
+            location,
+        )
+        for name, location in pipeline.unset_variables.items()
+    ]
     last_generalize: tuple[Step, str] | None = None
     for step in pipeline.steps:
         ran_something = _apply(step, pipeline, vm, evidence, findings)

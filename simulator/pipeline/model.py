@@ -114,3 +114,5 @@ class Pipeline:
     location: Location
     steps: list[Step] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
+    unset_variables: dict[str, Location] = field(default_factory=dict)
+    """Variables the pipeline uses that have no value (no default, nothing given): Packer would stop."""

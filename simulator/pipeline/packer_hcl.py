@@ -20,7 +20,8 @@ from simulator.pipeline.packer_steps import os_type_of, packer_step, packer_targ
 from simulator.pipeline.sources import line_of, read_text
 from simulator.pipeline.variables import PackerVariables
 
-_REFERENCE = re.compile(r"\$\{\s*(var|local|path)\.([A-Za-z0-9_-]+)\s*\}")
+# "$${" is HCL's escape for a literal "${": not a reference.
+_REFERENCE = re.compile(r"(?<!\$)\$\{\s*(var|local|path)\.([A-Za-z0-9_-]+)\s*\}")
 
 
 class _Template:
@@ -31,6 +32,16 @@ class _Template:
         self.locals: dict[str, Any] = {}
         self.sources: dict[str, tuple[dict[str, Any], Path, str]] = {}
         self.builds: list[tuple[dict[str, Any], Path, str]] = []
+        self.texts: dict[Path, str] = {}
+
+    def where(self, reference: str) -> Location | None:
+        """The first line outside a comment that mentions ``reference`` (python-hcl2 gives no lines)."""
+        for path, text in self.texts.items():
+            for number, line in enumerate(text.splitlines(), start=1):
+                code = line.strip()
+                if reference in line and not code.startswith(("#", "//", "/*", "*")):
+                    return Location(str(path), number)
+        return None
 
 
 def parse_hcl(path: Path, text: str) -> dict[str, Any]:
@@ -55,7 +66,8 @@ def _unquote(value: Any) -> Any:
     if isinstance(value, list):
         return [_unquote(item) for item in value]
     if isinstance(value, dict):
-        return {_unquote(k): _unquote(v) for k, v in value.items() if k != "__is_block__"}
+        # python-hcl2 adds "__is_block__", "__comments__" and the like: metadata, not template content.
+        return {_unquote(k): _unquote(v) for k, v in value.items() if not (k.startswith("__") and k.endswith("__"))}
     return value
 
 
@@ -67,6 +79,7 @@ def read_packer_hcl(path: Path, variables: PackerVariables) -> list[Pipeline]:
     template = _Template()
     for file in files:
         text = read_text(file)
+        template.texts[file] = text
         document = parse_hcl(file, text)
         for block in document.get("variable", []):
             for name, body in block.items():
@@ -93,8 +106,11 @@ def read_packer_hcl(path: Path, variables: PackerVariables) -> list[Pipeline]:
             if key not in template.sources:
                 raise ProvsimError(f"{file}: build uses {reference!r}, but no such source is declared")
             body, source_file, source_text = template.sources[key]
-            resolve = _resolver(template, root, path)
-            pipelines.append(_pipeline(key, resolve(body), source_file, source_text, build, file, text, resolve))
+            unset: dict[str, Location] = {}
+            resolve = _resolver(template, root, path, unset)
+            pipeline = _pipeline(key, resolve(body), source_file, source_text, build, file, text, resolve)
+            pipeline.unset_variables = unset
+            pipelines.append(pipeline)
     if not pipelines:
         raise ProvsimError(f"{path}: no build uses an azure-arm source; provsim checks Azure image pipelines only")
     return pipelines
@@ -107,18 +123,23 @@ def _build_sources(build: dict[str, Any]) -> list[str]:
     return names
 
 
-def _resolver(template: _Template, root: str, path: Path) -> Any:
+def _resolver(template: _Template, root: str, path: Path, unset: dict[str, Location]) -> Any:
+    """Interpolation of strings; records in ``unset`` the variables used that have no value."""
+
     def value_of(scope: str, name: str) -> str | None:
         table = {"var": template.variables, "local": template.locals}.get(scope)
         if scope == "path":
             return root if name == "root" else None
         if table is not None and name not in table:
             # Packer refuses such a template; most often one file of a folder was passed alone.
+            where = template.where(f"{scope}.{name}") or path
             raise ProvsimError(
-                f"{path}: {scope}.{name} is used but not declared; declare it, or check the whole folder of "
+                f"{where}: {scope}.{name} is used but not declared; declare it, or check the whole folder of "
                 "templates that declares it"
             )
         if table is None or table[name] is None:
+            if scope == "var":
+                unset.setdefault(name, template.where(f"var.{name}") or Location(str(path)))
             return None
         found = table[name]
         return str(found).lower() if isinstance(found, bool) else str(found)
@@ -130,7 +151,7 @@ def _resolver(template: _Template, root: str, path: Path) -> Any:
                 found = value_of(match.group(1), match.group(2))
                 return match.group(0) if found is None or depth > 8 else str(resolve(found, depth + 1))
 
-            return _REFERENCE.sub(substitute, value)
+            return _REFERENCE.sub(substitute, value).replace("$${", "${")
         if isinstance(value, list):
             return [resolve(item, depth) for item in value]
         if isinstance(value, dict):

@@ -129,17 +129,18 @@ def test_shapes_seen_in_published_templates(tmp_path: Path) -> None:
     assert "waagent" in pipeline.steps[1].inline[0]
 
 
-def test_aib_type_spelled_as_the_provider_only(tmp_path: Path) -> None:
-    """AIB's VHD quick start writes "type": "Microsoft.VirtualMachineImages"."""
+@pytest.mark.parametrize("kind", ["Microsoft.VirtualMachineImages", None])
+def test_aib_type_spelled_as_the_provider_only_or_left_out(tmp_path: Path, kind: str | None) -> None:
+    """AIB's VHD quick start writes "type": "Microsoft.VirtualMachineImages"; its validator sample has none."""
     path = tmp_path / "vhd.json"
     template = {
-        "type": "Microsoft.VirtualMachineImages",
+        "type": kind,
         "properties": {
             "source": {"type": "PlatformImage", "publisher": "Canonical", "offer": "UbuntuServer"},
             "customize": [{"type": "Shell", "name": "hello", "scriptUri": "https://example.invalid/s.sh"}],
             "distribute": [{"type": "VHD", "runOutputName": "vhd"}],
         },
     }
-    path.write_text(json.dumps(template))
+    path.write_text(json.dumps({k: v for k, v in template.items() if v is not None}))
     (pipeline,) = read_pipelines(path)
     assert pipeline.tool is Tool.AIB and [t.kind for t in pipeline.targets] == [TargetKind.VHD]

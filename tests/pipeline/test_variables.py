@@ -121,3 +121,36 @@ def test_one_file_of_a_folder_alone_is_refused_as_packer_refuses_it() -> None:
         read_pipelines(folder / "build.pkr.hcl")
     (pipeline,) = read_pipelines(folder)
     assert pipeline.targets[0].name == "golden/app/0.2.0", "dev.auto.pkrvars.hcl applies to the folder"
+
+
+def test_comments_and_escaped_references_are_not_references(tmp_path: Path) -> None:
+    """Seen in the plugin's own examples: a commented-out line that names an undeclared variable."""
+    (tmp_path / "t.pkr.hcl").write_text(
+        TEMPLATE.replace(
+            "  managed_image_name = var.image_name\n",
+            '  managed_image_name = var.image_name\n  # image_version = "${var.gone}"\n  /* x = "${var.gone}" */\n',
+        ).replace(
+            'sources = ["source.azure-arm.golden"]',
+            'sources = ["source.azure-arm.golden"]\n  provisioner "shell" {\n    inline = ["echo $${var.gone}"]\n  }',
+        )
+    )
+    (pipeline,) = read_pipelines(tmp_path)
+    assert pipeline.steps[0].inline == ("echo ${var.gone}",), "Packer hands the shell a literal ${"
+
+
+def test_an_undeclared_reference_names_its_line(tmp_path: Path) -> None:
+    (tmp_path / "t.pkr.hcl").write_text(TEMPLATE.replace("var.image_name", "var.imagename"))
+    with pytest.raises(ProvsimError, match=r"t\.pkr\.hcl:12: var\.imagename is used but not declared"):
+        read_pipelines(tmp_path)
+
+
+def test_a_variable_without_a_value_is_a_warning_where_it_is_used(tmp_path: Path) -> None:
+    from simulator.pipeline.check import check_path
+
+    (tmp_path / "t.pkr.hcl").write_text(TEMPLATE.replace('  default = "from-default"\n', ""))
+    (report,) = check_path(tmp_path)
+    (finding,) = report.findings
+    assert finding.severity.value == "warning" and "'image_name' has no value" in finding.message
+    assert finding.location.line == 11
+    given = PackerVariables(environment={"PKR_VAR_image_name": "set"})
+    assert check_path(tmp_path, given)[0].findings == []

@@ -67,11 +67,18 @@ class ContainerDisk:
     def write_text(self, path: str, text: str, *, mode: int = 0o644) -> None:
         # The engine unpacks archives in its own view of the container, where Docker's /etc files are still
         # mounted; so the file is staged beside them and renamed in the container's own view.
+        import docker
+
         self._staged += 1
         staged = f"{STAGING}/{self._staged}"
-        self.must(f"mkdir -p {STAGING} {shlex.quote(posixpath.dirname(path))}")
-        self.put_file(STAGING, str(self._staged), text.encode(), mode=mode)
-        self.must(f"rm -rf {shlex.quote(path)} && mv -f {staged} {shlex.quote(path)}")
+        try:
+            self.put_file(STAGING, str(self._staged), text.encode(), mode=mode)
+        except docker.errors.NotFound:
+            # Made on first need rather than before every write: each exec is a round trip (~50 ms).
+            self.must(f"mkdir -p {STAGING}")
+            self.put_file(STAGING, str(self._staged), text.encode(), mode=mode)
+        target = shlex.quote(path)
+        self.must(f"mkdir -p {shlex.quote(posixpath.dirname(path))} && rm -rf {target} && mv -f {staged} {target}")
 
     def put_file(self, folder: str, name: str, content: bytes, *, mode: int = 0o644, owner: int = 0) -> None:
         """Upload one file into an existing folder."""

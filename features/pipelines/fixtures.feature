@@ -56,7 +56,7 @@ Feature: Predicting what a pipeline's images will do
 
   Scenario: AIB runs its own deprovision step unless a customizer replaces it
     Given the AIB template "fixtures/aib/ubuntu.json"
-    Then the evidence mentions "AIB's hidden deprovision step runs /tmp/DeprovisioningScript.sh (AIB's default)"
+    Then the evidence mentions "AIB's hidden deprovision step runs /tmp/DeprovisioningScript.sh (AIB's default; remote content could have changed it)"
     And there is a warning finding about "is remote and cannot be inspected"
 
   Scenario: An override that drops +user keeps the build account

@@ -160,6 +160,9 @@ def _apply_hidden_deprovision(
     written = vm.disk.read_text(step.destination)
     script = written if written is not None else "\n".join(step.inline)
     origin = "as overridden by a customizer" if written is not None else "AIB's default"
+    if written is None and any(other.remote for other in pipeline.steps):
+        # A remote script can edit the file too (a common sysprep fix-up); a warning per URL names them.
+        origin += "; remote content could have changed it"
     evidence.append(f"AIB's hidden deprovision step runs {step.destination} ({origin})")
     lines = script.splitlines()
     locations = [Location(step.destination, number) for number in range(1, len(lines) + 1)]

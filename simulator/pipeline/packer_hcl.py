@@ -138,8 +138,8 @@ def _resolver(template: _Template, root: str, path: Path, unset: dict[str, Locat
                 "templates that declares it"
             )
         if table is None or table[name] is None:
-            if scope == "var":
-                unset.setdefault(name, template.where(f"var.{name}") or Location(str(path)))
+            if scope == "var" and name not in unset:
+                unset[name] = template.where(f"var.{name}") or Location(str(path))
             return None
         found = table[name]
         return str(found).lower() if isinstance(found, bool) else str(found)

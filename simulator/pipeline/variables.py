@@ -73,9 +73,7 @@ def read_var_file(path: Path) -> dict[str, Any]:
     """The ``name = value`` pairs of a var file: JSON when it looks like JSON, HCL otherwise."""
     text = read_text(path, what="var file")
     if text.lstrip().startswith("{"):
-        values = parse_json(path, text, fix="fix the var file")
-        if not isinstance(values, dict):
-            raise ProvsimError(f"{path}: a var file holds an object of name: value; fix the var file")
+        values: dict[str, Any] = parse_json(path, text, fix="fix the var file")  # "{" opens an object
         return values
     from simulator.pipeline.packer_hcl import parse_hcl  # packer_hcl imports this module
 

@@ -147,25 +147,37 @@ def use_containers(stacklevel: int = 2) -> None:
 
     @given(parsers.parse("a {os} image whose OS is {state}"), stacklevel=stacklevel)
     def an_image(provsim: ScenarioContext, os: str, state: str) -> None:
-        """``Given a Linux image whose OS is <state>``: the stage that follows picks the source."""
+        """``Given a Linux image whose OS is <state>``: the stage that follows picks the source.
+
+        Example: ``Given a Linux image whose OS is generalized``
+        """
         provsim.os_type = words.os_type(os)
         provsim.os_state = words.os_state(state)
 
     @given(parsers.parse("an on-premises {os} disk whose OS is {state}"), stacklevel=stacklevel)
     def an_on_premises_disk(provsim: ScenarioContext, containers: ContainerScenario, os: str, state: str) -> None:
-        """``Given an on-premises Linux disk whose OS is <state>``: a container with an on-premises install."""
+        """``Given an on-premises Linux disk whose OS is <state>``: a container with an on-premises install.
+
+        Example: ``Given an on-premises Linux disk whose OS is specialized``
+        """
         an_image(provsim, os, state)
         _on_premises(provsim, containers)
 
     @given(parsers.parse("a {os} build VM whose OS is {state}"), stacklevel=stacklevel)
     def a_build_vm(provsim: ScenarioContext, containers: ContainerScenario, os: str, state: str) -> None:
-        """``Given a Linux build VM whose OS is <state>``: a build container, deprovisioned by the real waagent."""
+        """``Given a Linux build VM whose OS is <state>``: a build container, deprovisioned by the real waagent.
+
+        Example: ``Given a Linux build VM whose OS is generalized``
+        """
         an_image(provsim, os, state)
         _build_vm(provsim, containers)
 
     @when(parsers.parse("it is uploaded as {state}"), stacklevel=stacklevel)
     def uploaded_as(provsim: ScenarioContext, containers: ContainerScenario, state: str) -> None:
-        """``When it is uploaded as <state>``: export the container's filesystem and import it."""
+        """``When it is uploaded as <state>``: export the container's filesystem and import it.
+
+        Example: ``When it is uploaded as specialized``
+        """
         from simulator.containers.stages import upload
 
         if containers.machine is None:
@@ -174,7 +186,10 @@ def use_containers(stacklevel: int = 2) -> None:
 
     @when(parsers.parse("it is captured as {state}"), stacklevel=stacklevel)
     def captured_as(provsim: ScenarioContext, containers: ContainerScenario, state: str) -> None:
-        """``When it is captured as <state>``: commit the build container."""
+        """``When it is captured as <state>``: commit the build container.
+
+        Example: ``When it is captured as generalized``
+        """
         from simulator.containers.stages import capture, retire
 
         if containers.build_vm is None:

@@ -109,7 +109,10 @@ def the_var_file(provsim_template: dict[str, TemplateCheck], request: pytest.Fix
 
 @then(parsers.parse("the pipeline builds a {os} image"))
 def builds_os(provsim_template: dict[str, TemplateCheck], os: str) -> None:
-    """``Then the pipeline builds a <Linux|Windows> image``."""
+    """``Then the pipeline builds a <Linux|Windows> image``: the builder's or the source image's OS type.
+
+    Example: ``Then the pipeline builds a Windows image``
+    """
     assert _check(provsim_template).report().pipeline.os_type is words.os_type(os)
 
 

@@ -27,13 +27,15 @@ commits it; ``And a VM is created from it`` boots a VM container.
 
 Sentences of this module
 ------------------------
-``Given the container pipeline "<fixture>"``
-    A fixture template under ``fixtures/containers``.
-    Example: ``Given the container pipeline "generalizes.pkr.hcl"``
 ``When it is built in a container``
-    Runs the steps for real, reads the OS state off the disk, captures once
-    per registration and creates a VM from each. The first registration's
-    outcome is the one ``Then VM creation ends in ...`` checks.
+    After ``Given the Packer template "<path>"`` (or the AIB one; the path is
+    relative to your repository's root): runs the steps for real, reads the
+    OS state off the disk, captures once per registration and creates a VM
+    from each. The first registration's outcome is the one
+    ``Then VM creation ends in ...`` checks.
+``Given the container pipeline "<fixture>"``
+    One of provsim's own fixture templates under ``fixtures/containers``.
+    Example: ``Given the container pipeline "generalizes.pkr.hcl"``
 ``Then the disk is <state> by the evidence``
     Example: ``Then the disk is specialized by the evidence``
 ``Then the evidence shows "<fact>"``
@@ -58,6 +60,7 @@ from pytest_bdd import given, parsers, then, when
 from simulator.containers.engine import docker_required, no_engine_message, unreachable_reason
 from steps import words
 from steps.fixtures import ScenarioContext
+from steps.pipelines import TemplateCheck
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "containers"
 _ENGINE_KEY = pytest.StashKey[str | None]()
@@ -256,10 +259,23 @@ def the_container_pipeline(containers: ContainerScenario, name: str) -> None:
 
 
 @when("it is built in a container")
-def built_in_a_container(provsim: ScenarioContext, containers: ContainerScenario) -> None:
-    """``When it is built in a container``: run the steps for real and create a VM from each registration."""
+def built_in_a_container(
+    provsim: ScenarioContext, containers: ContainerScenario, provsim_template: dict[str, TemplateCheck]
+) -> None:
+    """``When it is built in a container``: run the steps for real and create a VM from each registration.
+
+    The pipeline is the one of ``Given the container pipeline "<fixture>"``
+    or, in your own repository, of ``Given the Packer template "<path>"``
+    (with its ``Given the Packer variable ...`` and var files).
+
+    Example: ``When it is built in a container``
+    """
     from simulator.containers.check import check_pipeline
 
+    if containers.check is None and "current" in provsim_template:
+        containers.check = provsim_template["current"].report().pipeline
+    if containers.check is None:
+        raise AssertionError("no pipeline yet: start with 'Given the Packer template \"<path>\"'")
     result = check_pipeline(containers.check, seed=provsim.seed, run=containers.run)
     containers.check = result
     containers.evidence = result.evidence

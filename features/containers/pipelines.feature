@@ -29,3 +29,9 @@ Feature: Pipelines built for real in a container
     And the evidence shows "/var/lib/waagent/provisioned present"
     And VM creation ends in a provisioning failure
     And the error code is OSProvisioningClientError
+
+  Scenario: Any template of the repository, named by its path
+    Given the Packer template "fixtures/containers/generalizes.pkr.hcl"
+    When it is built in a container
+    Then the disk is generalized by the evidence
+    And VM creation ends in success

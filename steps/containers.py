@@ -36,6 +36,8 @@ Sentences of this module
 ``Given the container pipeline "<fixture>"``
     One of provsim's own fixture templates under ``fixtures/containers``.
     Example: ``Given the container pipeline "generalizes.pkr.hcl"``
+``Given step <n> is skipped in the container``
+    As ``--skip-step``: for a step that downloads (the containers have no network).
 ``Then the disk is <state> by the evidence``
     Example: ``Then the disk is specialized by the evidence``
 ``Then the evidence shows "<fact>"``
@@ -136,6 +138,7 @@ class ContainerScenario:
     creation: Any = None
     check: Any = None
     notes: list[str] = field(default_factory=list)
+    skip: list[int] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -258,6 +261,18 @@ def the_container_pipeline(containers: ContainerScenario, name: str) -> None:
     containers.check = read_fixture(FIXTURES / name)
 
 
+@given(parsers.parse("step {number:d} is skipped in the container"))
+def step_is_skipped(containers: ContainerScenario, number: int) -> None:
+    """``Given step <n> is skipped in the container``: as ``--skip-step``, e.g. a step that downloads.
+
+    The containers never get a network; the step is reported as skipped and its
+    effects are not part of the verdict.
+
+    Example: ``And step 1 is skipped in the container``
+    """
+    containers.skip.append(number)
+
+
 @when("it is built in a container")
 def built_in_a_container(
     provsim: ScenarioContext, containers: ContainerScenario, provsim_template: dict[str, TemplateCheck]
@@ -276,7 +291,7 @@ def built_in_a_container(
         containers.check = provsim_template["current"].report().pipeline
     if containers.check is None:
         raise AssertionError("no pipeline yet: start with 'Given the Packer template \"<path>\"'")
-    result = check_pipeline(containers.check, seed=provsim.seed, run=containers.run)
+    result = check_pipeline(containers.check, seed=provsim.seed, run=containers.run, skip=containers.skip)
     containers.check = result
     containers.evidence = result.evidence
     if result.registrations:

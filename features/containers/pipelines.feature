@@ -35,3 +35,11 @@ Feature: Pipelines built for real in a container
     When it is built in a container
     Then the disk is generalized by the evidence
     And VM creation ends in success
+
+  Scenario: A step that needs the network is skipped on request, and the verdict says so
+    Given the Packer template "fixtures/packer/gallery-by-environment"
+    And step 1 is skipped in the container
+    When it is built in a container
+    Then the step 1 was skipped because "on request"
+    And the disk is generalized by the evidence
+    And VM creation ends in success

@@ -48,6 +48,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="memory",
         help="memory: simulate on in-memory disks (default); docker: run Linux pipelines in containers",
     )
+    parser.add_argument(
+        "--skip-step",
+        action="append",
+        default=[],
+        type=int,
+        metavar="N",
+        help="docker backend: do not run step N (from 1) of each pipeline, e.g. one that downloads packages "
+        "(containers have no network); reported as skipped (repeatable)",
+    )
     parser.add_argument("--rootfs", metavar="TARBALL", help="check a root filesystem tarball (docker backend)")
     parser.add_argument("--os", choices=("linux",), dest="os_type", help="OS type of --rootfs")
 
@@ -72,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
         raise ProvsimError("check: nothing to check; pass a template PATH or --rootfs TARBALL --os linux")
     if args.rootfs and not args.os_type:
         raise ProvsimError("--rootfs needs --os linux (the OS type cannot be read off a tarball reliably)")
+    if args.skip_step and args.backend != "docker":
+        raise ProvsimError("--skip-step goes with --backend docker: the memory backend runs no step for real")
     variables = parse_variables(args.var, args.var_file)
     # Read and simulate everything before printing anything: a bad input must not leave half a report.
     reports = [report for path in args.paths for report in check_path(Path(path), variables, args.seed)]
@@ -106,7 +117,7 @@ def _docker_documents(args: argparse.Namespace, reports: list[PipelineReport]) -
 
     documents = []
     for report in reports:
-        result = check_pipeline(report.pipeline, seed=args.seed, progress=progress)
+        result = check_pipeline(report.pipeline, seed=args.seed, progress=progress, skip=args.skip_step)
         documents.append(container_document(report, result))
     if args.rootfs:
         tarball = Path(args.rootfs)

@@ -16,7 +16,7 @@ The entry points for the CLI and the Gherkin steps:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,27 +89,29 @@ def check_pipeline(
     budget: RealBudget | None = None,
     run: Run | None = None,
     progress: Progress | None = None,
+    skip: Collection[int] = (),
 ) -> ContainerCheck:
     """Build ``pipeline`` in a container and create a VM from each registration of the result.
 
-    Opens (and cleans up) its own :class:`Run` unless one is given.
+    ``skip`` numbers (from 1) steps not to run, reported as skipped. Opens (and
+    cleans up) its own :class:`Run` unless one is given.
     """
     if pipeline.os_type is not OsType.LINUX:
         raise ProvsimError(f"{pipeline.location}: the Docker backend runs Linux pipelines only; drop --backend docker")
     if run is None:
         with Run.start() as own:
-            return check_pipeline(pipeline, seed=seed, allotted=allotted, budget=budget, run=own, progress=progress)
+            return check_pipeline(
+                pipeline, seed=seed, allotted=allotted, budget=budget, run=own, progress=progress, skip=skip
+            )
     say = progress or (lambda line: None)
     platform = Platform(allotted or AllottedTime(), seed)
     result = ContainerCheck(pipeline.name, pipeline.os_type)
     say(f"{pipeline.name}: creating the build VM")
     build_vm = create_build_vm(run, platform, seed, budget or RealBudget())
-    for step in pipeline.steps:
-        step_run = StepRunner(build_vm.machine.disk, pipeline, build_vm.user).run(step)
-        say(step_run.describe())
-        result.steps.append(step_run)
-        if step_run.status is StepStatus.FAILED:
-            return result
+    runner = StepRunner(build_vm.machine.disk, pipeline, build_vm.user, skip=skip)
+    result.steps = runner.run_all(lambda step_run: say(step_run.describe()))
+    if result.failed_step is not None:
+        return result
     result.evidence = observe(build_vm.machine.container, build_vm.user)
     say(f"{pipeline.name}: the disk is {result.evidence.os_state.value}: " + "; ".join(result.evidence.facts()))
     captured: list[tuple[OsState, list[Target], ContainerImage, SourceVm]] = []

@@ -12,7 +12,10 @@ Each step is executed the way its tool executes it on a build VM:
   customizer wrote one, else writes AIB's default commands there and runs them.
 
 A step that cannot run in a Linux container is *skipped with its reason*,
-never silently. A failing step stops the build: its output is kept.
+never silently; so is a step the user asked to skip (``--skip-step N``: the
+containers have no network, so a step that downloads packages cannot run).
+A failing step stops the build: its output is kept, with a hint when it looks
+like the missing network was the cause.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import io
 import posixpath
 import re
 import tarfile
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -39,6 +43,12 @@ _PATH = re.compile(r"\{\{\s*\.Path\s*\}\}")
 _VARS = re.compile(r"\{\{\s*\.Vars\s*\}\}")
 _REBOOT = re.compile(r"^\s*(sudo\s+)?(reboot|shutdown\s+-r|systemctl\s+reboot|init\s+6)\b")
 WINDOWS_ONLY = {"powershell", "windows-restart", "windows-update", "windows-shell"}
+#: What apt, curl, wget and pip say without a network (the containers never get one).
+_NO_NETWORK = re.compile(
+    r"Temporary failure (resolving|in name resolution)|Could not resolve|Name or service not known|"
+    r"Network is unreachable|Failed to fetch|Unable to locate package|Failed to establish a new connection",
+    re.IGNORECASE,
+)
 
 
 class StepStatus(StrEnum):
@@ -88,18 +98,23 @@ def packer_vars(environment_vars: tuple[str, ...], pipeline: Pipeline) -> str:
 class StepRunner:
     """Runs a pipeline's steps on a build container as ``user`` (the build VM's SSH user)."""
 
-    def __init__(self, disk: ContainerDisk, pipeline: Pipeline, user: str) -> None:
+    def __init__(self, disk: ContainerDisk, pipeline: Pipeline, user: str, skip: Collection[int] = ()) -> None:
         self.disk = disk
         self.pipeline = pipeline
         self.user = user
+        # Steps are told apart by identity: two steps with the same text are still two steps.
+        self._numbers = {id(step): number for number, step in enumerate(pipeline.steps, start=1)}
+        self._skip = frozenset(skip)
         self._uploads = 0
 
-    def run_all(self) -> list[StepRun]:
-        """Run every step in order; stop after the first failure."""
+    def run_all(self, progress: Callable[[StepRun], None] | None = None) -> list[StepRun]:
+        """Run every step in order, telling ``progress`` of each; stop after the first failure."""
         runs: list[StepRun] = []
         for step in self.pipeline.steps:
             run = self.run(step)
             runs.append(run)
+            if progress is not None:
+                progress(run)
             if run.status is StepStatus.FAILED:
                 break
         return runs
@@ -110,13 +125,21 @@ class StepRunner:
         if reason is not None:
             return StepRun(step, StepStatus.SKIPPED, reason)
         if step.kind == "deprovision":
-            return self._aib_deprovision(step)
-        if step.kind == "file":
-            return self._file(step)
-        return self._shell(step)
+            result = self._aib_deprovision(step)
+        elif step.kind == "file":
+            result = self._file(step)
+        else:
+            result = self._shell(step)
+        if result.status is StepStatus.FAILED and _NO_NETWORK.search(result.output):
+            number = self._numbers.get(id(step), "N")
+            hint = f"; provsim's containers have no network: if this step downloads, pass --skip-step {number}"
+            result = StepRun(step, result.status, result.reason + hint, result.exit_code, result.output)
+        return result
 
     def cannot_run(self, step: Step) -> str | None:
         """Why ``step`` cannot run in a Linux container, or None when it can."""
+        if self._numbers.get(id(step)) in self._skip:
+            return "on request (--skip-step); its effects are not part of this verdict"
         if step.kind in WINDOWS_ONLY:
             return f"a '{step.kind}' step runs on Windows only"
         if step.kind == "shell-local":

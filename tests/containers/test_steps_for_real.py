@@ -56,6 +56,22 @@ def test_a_failing_step_fails_the_build_with_its_output(tmp_path: Path, build_vm
     assert "before" in runs[0].output and "no-such-tool" in runs[0].output and runs[0].exit_code == 127
 
 
+def test_a_download_fails_with_a_hint_and_can_be_skipped(tmp_path: Path, build_vm: BuildVm) -> None:
+    steps = (step(inline=("sudo apt-get update", "sudo apt-get install -y nginx")), step(inline=("echo after",)))
+    runs = StepRunner(build_vm.machine.disk, pipeline(tmp_path, *steps), build_vm.user).run_all()
+    assert [r.status for r in runs] == [StepStatus.FAILED]
+    assert runs[0].reason.endswith("if this step downloads, pass --skip-step 1"), runs[0].reason
+    runs = StepRunner(build_vm.machine.disk, pipeline(tmp_path, *steps), build_vm.user, skip={1}).run_all()
+    assert [r.status for r in runs] == [StepStatus.SKIPPED, StepStatus.RAN]
+    assert "on request (--skip-step)" in runs[0].reason and "after" in runs[1].output
+
+
+def test_scripts_of_successive_steps_do_not_overwrite_each_other(tmp_path: Path, build_vm: BuildVm) -> None:
+    steps = (step(inline=("echo one",)), step(inline=("echo two",)))
+    StepRunner(build_vm.machine.disk, pipeline(tmp_path, *steps), build_vm.user).run_all()
+    assert build_vm.machine.disk.read_text("/tmp/script_1.sh") == "#!/bin/sh -e\necho one\n"
+
+
 def test_file_step_uploads_as_the_build_user(tmp_path: Path, build_vm: BuildVm) -> None:
     (tmp_path / "app.conf").write_text("port=80\n")
     upload = step("file", source="app.conf", destination="/tmp/app.conf")

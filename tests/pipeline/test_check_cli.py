@@ -38,6 +38,11 @@ def test_findings_carry_severity_and_location(provsim_cli: CliRun) -> None:
     assert {"severity": "error", "location": "C:\\DeprovisioningScript.ps1:1"}.items() <= findings[0].items()
 
 
+def test_skip_step_goes_with_the_docker_backend(provsim_cli: CliRun) -> None:
+    status, out, err = provsim_cli("check", str(FIXTURES / "packer" / "web.pkr.hcl"), "--skip-step", "1")
+    assert (status, out) == (2, "") and "--skip-step goes with --backend docker" in err
+
+
 def test_var_file_and_environment(provsim_cli: CliRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     values = tmp_path / "release.pkrvars.hcl"
     values.write_text('image_version = "3.1.0"\n')

@@ -10,4 +10,5 @@ pytest_plugins = [
     "steps.outcomes",
     "steps.pipelines",
     "steps.containers",
+    "steps.container_builds",
 ]

@@ -17,7 +17,7 @@ def read_text(path: Path, what: str = "template", where: str = "") -> str:
     except FileNotFoundError:
         raise ProvsimError(f"{prefix}{path}: {what} not found; check the path") from None
     except IsADirectoryError:
-        raise ProvsimError(f"{prefix}{path}: is a folder, not a {what} file") from None
+        raise ProvsimError(f"{prefix}{path}: is a folder; pass the {what} itself") from None
     except OSError as error:
         raise ProvsimError(f"{prefix}{path}: cannot read the {what} ({error.strerror})") from None
     if b"\0" in raw[:8192]:

@@ -48,6 +48,15 @@ _RUNS_KEY = pytest.StashKey[list[str]]()
 
 
 # -- the `container` marker: skip or fail without an engine ---------------------------------------------------
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered by the plugin, so a repository tagging scenarios @container needs no marker config of its own.
+    config.addinivalue_line(
+        "markers",
+        "container: needs a Docker engine; skipped with the reason when none is reachable, "
+        "failed when PROVSIM_REQUIRE_DOCKER=1",
+    )
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("container") is None:
         return

@@ -54,10 +54,18 @@ class TemplateCheck:
     var_files: list[Path] = field(default_factory=list)
     _reports: list[PipelineReport] | None = None
 
-    def reports(self) -> list[PipelineReport]:
+    def read(self) -> list[PipelineReport]:
+        """The reports; a template provsim cannot read raises :class:`ProvsimError`."""
         if self._reports is None:
             self._reports = check_path(self.path, PackerVariables(self.variables, tuple(self.var_files)))
         return self._reports
+
+    def reports(self) -> list[PipelineReport]:
+        """The reports; a template provsim cannot read fails the scenario with one line."""
+        try:
+            return self.read()
+        except ProvsimError as error:  # bad input, not a bug: no traceback
+            pytest.fail(str(error), pytrace=False)
 
     def report(self) -> PipelineReport:
         reports = self.reports()
@@ -82,7 +90,14 @@ def the_template(provsim_template: dict[str, TemplateCheck], request: pytest.Fix
 
     Example: ``Given the AIB template "fixtures/aib/ubuntu.json"``
     """
-    provsim_template["current"] = TemplateCheck(Path(request.config.rootpath) / path)
+    root = Path(request.config.rootpath)
+    if not (root / path).exists():
+        pytest.fail(
+            f"{root / path}: template not found; paths in feature files are relative to pytest's rootdir ({root}), "
+            "the folder of your pytest.ini or pyproject.toml",
+            pytrace=False,
+        )
+    provsim_template["current"] = TemplateCheck(root / path)
 
 
 @given(parsers.parse('the Packer variable "{name}" is "{value}"'))
@@ -197,6 +212,6 @@ def reading_fails(provsim_template: dict[str, TemplateCheck], text: str) -> None
     Example: ``Then reading the template fails with "no azure-arm builder"``
     """
     with pytest.raises(ProvsimError) as raised:
-        _check(provsim_template).reports()
+        _check(provsim_template).read()
     assert text in raised.value.message, raised.value.message
     assert "\n" not in raised.value.message

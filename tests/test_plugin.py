@@ -46,3 +46,4 @@ def test_an_unknown_os_word_is_reported_plainly(pytester: pytest.Pytester) -> No
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*unknown OS type 'Plan9': expected one of linux, windows*"])
+    assert "raise ProvsimError" not in result.stdout.str(), "a word of the feature file needs no traceback"

@@ -54,6 +54,10 @@ Feature: Predicting what a pipeline's images will do
     Then the image's OS is generalized
     And a VM created from the gallery image ends in a provisioning timeout
 
+  Scenario: One file of a folder alone is refused, as Packer refuses it
+    Given the Packer template "fixtures/packer/gallery-by-environment/build.pkr.hcl"
+    Then reading the template fails with "var.image_version is used but not declared"
+
   Scenario: AIB runs its own deprovision step unless a customizer replaces it
     Given the AIB template "fixtures/aib/ubuntu.json"
     Then the evidence mentions "AIB's hidden deprovision step runs /tmp/DeprovisioningScript.sh (AIB's default; remote content could have changed it)"

@@ -39,6 +39,6 @@ def test_a_template_named_by_its_path(pytester: pytest.Pytester, docker_engine: 
     (pytester.path / "packer" / "golden.pkr.hcl").write_text(TEMPLATE)
     pytester.makefile(".feature", golden=FEATURE)
     pytester.makepyfile(test_golden='from pytest_bdd import scenarios\nscenarios("golden.feature")\n')
-    pytester.makeini("[pytest]\nbdd_features_base_dir = .\nmarkers =\n    container: needs Docker\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    pytester.makeini("[pytest]\nbdd_features_base_dir = .\n")  # no marker config: the plugin registers @container
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")
     result.assert_outcomes(passed=1)

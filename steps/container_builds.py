@@ -6,7 +6,7 @@ Sentences of this module
 ------------------------
 ``When it is built in a container``
     After ``Given the Packer template "<path>"`` (or the AIB one; the path is
-    relative to your repository's root): runs the steps for real, reads the
+    relative to pytest's rootdir): runs the steps for real, reads the
     OS state off the disk, captures once per registration and creates a VM
     from each. The first registration's outcome is the one
     ``Then VM creation ends in ...`` checks.

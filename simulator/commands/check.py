@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _docker_documents(args: argparse.Namespace, reports: list[PipelineReport]) -> list[dict[str, Any]]:
-    from simulator.containers.check import check_pipeline, check_rootfs
+    from simulator.containers.check import check_pipeline, check_rootfs, check_skips
     from simulator.containers.engine import no_engine_message, unreachable_reason
     from simulator.model import OsType
 
@@ -111,6 +111,7 @@ def _docker_documents(args: argparse.Namespace, reports: list[PipelineReport]) -
             raise ProvsimError(
                 f"{report.pipeline.location}: the Docker backend runs Linux pipelines only; drop --backend docker"
             )
+        check_skips(report.pipeline, args.skip_step)
 
     def progress(line: str) -> None:
         print(f"provsim: {line}", file=sys.stderr)

@@ -81,6 +81,16 @@ def registrations_of(pipeline: Pipeline) -> dict[OsState, list[Target]]:
     return found or {OsState.GENERALIZED: []}
 
 
+def check_skips(pipeline: Pipeline, skip: Collection[int]) -> None:
+    """Refuse step numbers the pipeline does not have, before any container starts."""
+    wrong = sorted(number for number in skip if not 1 <= number <= len(pipeline.steps))
+    if wrong:
+        raise ProvsimError(
+            f"{pipeline.location}: --skip-step {wrong[0]}: the pipeline has {len(pipeline.steps)} step(s), "
+            "numbered from 1 as the report lists them"
+        )
+
+
 def check_pipeline(
     pipeline: Pipeline,
     *,
@@ -98,6 +108,7 @@ def check_pipeline(
     """
     if pipeline.os_type is not OsType.LINUX:
         raise ProvsimError(f"{pipeline.location}: the Docker backend runs Linux pipelines only; drop --backend docker")
+    check_skips(pipeline, skip)
     if run is None:
         with Run.start() as own:
             return check_pipeline(

@@ -130,7 +130,7 @@ class StepRunner:
             result = self._file(step)
         else:
             result = self._shell(step)
-        if result.status is StepStatus.FAILED and _NO_NETWORK.search(result.output):
+        if result.status is StepStatus.FAILED and _NO_NETWORK.search(_without_sudo_noise(result.output)):
             number = self._numbers.get(id(step), "N")
             hint = f"; provsim's containers have no network: if this step downloads, pass --skip-step {number}"
             result = StepRun(step, result.status, result.reason + hint, result.exit_code, result.output)
@@ -228,10 +228,19 @@ class StepRunner:
         return StepRun(step, StepStatus.RAN, exit_code=0, output=output)
 
 
+def _without_sudo_noise(output: str) -> str:
+    """The output without sudo's "unable to resolve host" (no DNS here): it is not the step's own failure.
+
+    >>> _without_sudo_noise("sudo: unable to resolve host vm-1: Temporary failure in name resolution\\nboom\\n")
+    'boom'
+    """
+    return "\n".join(line for line in output.splitlines() if not line.startswith("sudo: unable to resolve host"))
+
+
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\"'\"'") + "'"
 
 
 def _last_lines(output: str, count: int = 5) -> str:
-    lines = [line for line in output.splitlines() if line.strip()]
+    lines = [line for line in _without_sudo_noise(output).splitlines() if line.strip()]
     return " | ".join(lines[-count:]) or "no output"

@@ -119,6 +119,8 @@ def _etc_in_tarball(tarball: Path) -> EtcState:
                 if path is not None and member.isfile():
                     extracted = tar.extractfile(member)
                     found[path] = extracted.read().decode("utf-8", "replace") if extracted else None
-    except tarfile.TarError as error:
-        raise ProvsimError(f"{tarball}: not a tar archive ({error}); give a root filesystem tarball") from None
+    except tarfile.TarError:
+        raise ProvsimError(
+            f"{tarball}: not a tar archive; give a root filesystem tarball (for example tar -C rootfs -cf disk.tar .)"
+        ) from None
     return found

@@ -54,10 +54,29 @@ def parse_hcl(path: Path, text: str) -> dict[str, Any]:
         line = getattr(error, "line", None)
         column = getattr(error, "column", None)
         where = f"{path}:{line}:{column}" if line else str(path)
-        detail = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
-        raise ProvsimError(f"{where}: not valid HCL ({detail}); fix the syntax (truncated file?)") from None
+        raise ProvsimError(f"{where}: not valid HCL ({_syntax_problem(error)}); fix the syntax") from None
     unquoted: dict[str, Any] = _unquote(document)
     return unquoted
+
+
+def _syntax_problem(error: Exception) -> str:
+    """Lark's error in a user's words (its token names, such as RBRACE, mean nothing to them)."""
+    token = getattr(error, "token", None)
+    expected = set(getattr(error, "expected", ()) or ())
+    if token is not None and token.type == "$END":
+        if "DBLQUOTE" in expected:
+            return "the file ends inside a string: a closing quote is missing; truncated file?"
+        if "RBRACE" in expected:
+            return "the file ends inside a block: a closing } is missing; truncated file?"
+        return "the file ends too early; truncated file?"
+    if token is not None:
+        shown = str(token).strip().splitlines()[0] if str(token).strip() else str(token)
+        return f"unexpected {shown!r}"
+    char = getattr(error, "char", None)
+    if char is not None:
+        return f"unexpected character {char!r}"
+    text = str(error).strip()
+    return text.splitlines()[0][:120] if text else type(error).__name__
 
 
 def _unquote(value: Any) -> Any:

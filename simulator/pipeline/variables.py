@@ -33,6 +33,8 @@ from simulator.errors import ProvsimError
 from simulator.pipeline.sources import parse_json, read_text
 
 ENVIRONMENT_PREFIX = "PKR_VAR_"
+#: Top-level blocks of a Packer template: never in a var file.
+TEMPLATE_BLOCKS = frozenset({"build", "locals", "packer", "source", "variable", "variables"})
 
 
 @dataclass(frozen=True)
@@ -77,4 +79,12 @@ def read_var_file(path: Path) -> dict[str, Any]:
         return values
     from simulator.pipeline.packer_hcl import parse_hcl  # packer_hcl imports this module
 
-    return parse_hcl(path, text)
+    values = parse_hcl(path, text)
+    blocks = sorted(TEMPLATE_BLOCKS & values.keys())
+    if blocks:
+        # Packer refuses blocks here too; silently reading no values would hide a swapped argument.
+        raise ProvsimError(
+            f"{path}: a template, not a var file (it has {', '.join(blocks)} blocks); "
+            "pass a file of name = value lines to --var-file"
+        )
+    return values

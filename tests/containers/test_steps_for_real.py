@@ -64,6 +64,10 @@ def test_a_download_fails_with_a_hint_and_can_be_skipped(tmp_path: Path, build_v
     runs = StepRunner(build_vm.machine.disk, pipeline(tmp_path, *steps), build_vm.user, skip={1}).run_all()
     assert [r.status for r in runs] == [StepStatus.SKIPPED, StepStatus.RAN]
     assert "on request (--skip-step)" in runs[0].reason and "after" in runs[1].output
+    (plain,) = StepRunner(
+        build_vm.machine.disk, pipeline(tmp_path, step(inline=("sudo true", "false"))), build_vm.user
+    ).run_all()
+    assert plain.status is StepStatus.FAILED and "network" not in plain.reason, "sudo's DNS noise is not a cause"
 
 
 def test_scripts_of_successive_steps_do_not_overwrite_each_other(tmp_path: Path, build_vm: BuildVm) -> None:

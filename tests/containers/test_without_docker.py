@@ -55,6 +55,18 @@ def test_etc_label_round_trip() -> None:
     assert decode_etc(encode_etc(state)) == state
 
 
+def test_skip_step_numbers_the_pipeline_does_not_have_are_refused() -> None:
+    from simulator.containers.check import check_skips
+
+    pipeline = Pipeline(
+        "t.pkr.hcl", Tool.PACKER, "b", OsType.LINUX, Location("t", 1), [Step("shell", "s", Location("t"))]
+    )
+    check_skips(pipeline, {1})
+    for wrong in (0, 2):
+        with pytest.raises(ProvsimError, match=f"--skip-step {wrong}: the pipeline has 1 step"):
+            check_skips(pipeline, {wrong})
+
+
 def test_unreadable_script_is_skipped_not_ignored() -> None:
     pipeline = Pipeline("t.pkr.hcl", Tool.PACKER, "b", OsType.LINUX, Location("t"))
     missing = Step("shell", "s", Location("t", 3), scripts=(Script("gone.sh", None, Location("gone.sh")),))

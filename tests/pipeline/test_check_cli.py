@@ -60,7 +60,8 @@ def test_var_file_and_environment(provsim_cli: CliRun, tmp_path: Path, monkeypat
     ("content", "message"),
     [
         ('{"builders": [', "not valid JSON"),
-        ('source "azure-arm" "x" {', "not valid HCL"),
+        ('source "azure-arm" "x" {', "not valid HCL (the file ends inside a block: a closing } is missing"),
+        ('source "azure-arm" "x" {\n  os_type = "Lin', "the file ends inside a string"),
         ('{"builders": [{"type": "docker"}]}', "no azure-arm builder"),
     ],
 )

@@ -110,6 +110,11 @@ def test_a_bad_var_file_names_itself(folder: Path, content: str, message: str) -
     assert str(bad) in str(raised.value)
 
 
+def test_a_template_given_as_a_var_file_is_refused(folder: Path) -> None:
+    with pytest.raises(ProvsimError, match=r"a template, not a var file \(it has build, source, variable blocks"):
+        read_pipelines(folder, PackerVariables(files=(folder / "golden.pkr.hcl",)))
+
+
 def test_a_missing_var_file(folder: Path) -> None:
     with pytest.raises(ProvsimError, match="var file not found"):
         read_pipelines(folder, PackerVariables(files=(folder / "absent.pkrvars.hcl",)))

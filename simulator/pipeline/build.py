@@ -24,6 +24,7 @@ from simulator.pipeline.recognise import (
     CloudInitClean,
     Sysprep,
     WaagentDeprovision,
+    WaagentMistyped,
     recognise_line,
     waits_for_image_state,
 )
@@ -211,6 +212,16 @@ def _run_lines(
                         )
                     )
                 result = "generalize"
+            elif isinstance(effect, WaagentMistyped):
+                findings.append(
+                    Finding(
+                        Severity.ERROR,
+                        f"'{effect.text}': waagent has no option '{effect.option}' (meant '{effect.meant}'?); it "
+                        "prints its usage and deprovisions nothing",
+                        place,
+                    )
+                )
+                evidence.append(f"'{effect.text}' at {place}: not a deprovision (unknown option {effect.option})")
             elif isinstance(effect, CloudInitClean):
                 cloud_init_clean(vm.disk)
                 evidence.append(f"'{effect.text}' at {place} ({step.name})")

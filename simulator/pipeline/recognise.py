@@ -9,6 +9,8 @@ the disk, if anything provsim models:
     True
     >>> recognise_line("# waagent -deprovision+user   (commented out)")
     []
+    >>> recognise_line("waagent -force -deprovison+user")[0].meant
+    '-deprovision+user'
 
 The simulated build applies these effects to the build VM's disk; the
 container backend runs the real commands instead.
@@ -16,6 +18,7 @@ container backend runs the real commands instead.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -41,6 +44,15 @@ class WaagentDeprovision:
 
 
 @dataclass(frozen=True)
+class WaagentMistyped:
+    """``waagent`` with an option that is almost ``-deprovision[+user]``: waagent prints its usage, nothing more."""
+
+    option: str
+    meant: str
+    text: str
+
+
+@dataclass(frozen=True)
 class CloudInitClean:
     """``cloud-init clean``."""
 
@@ -58,7 +70,8 @@ class Sysprep:
     text: str
 
 
-Effect = WaagentDeprovision | CloudInitClean | Sysprep
+Effect = WaagentDeprovision | WaagentMistyped | CloudInitClean | Sysprep
+_DEPROVISION_OPTIONS = ("deprovision", "deprovision+user")
 
 
 def _strip_comment(line: str) -> str:
@@ -77,12 +90,17 @@ def recognise_line(line: str) -> list[Effect]:
     for match in _WAAGENT.finditer(line):
         command = match.group("cmd").strip()
         words = command.split()[1:]
-        deprovision = [w for w in words if w.lstrip("-").lower().startswith("deprovision")]
-        if not deprovision:
-            continue
-        delete_user = any(w.lstrip("-").lower() == "deprovision+user" for w in deprovision)
-        force = any(w.lstrip("-").lower() == "force" for w in words)
+        # waagent matches "^[-/]*deprovision" (and "...deprovision+user" first): a prefix match, as here.
+        deprovision = [w for w in words if w.lstrip("-/").lower().startswith("deprovision")]
         text = match.group(0).strip().lstrip(";&|(`").strip()
+        if not deprovision:
+            for word in words:
+                close = difflib.get_close_matches(word.lstrip("-/").lower(), _DEPROVISION_OPTIONS, n=1, cutoff=0.8)
+                if close:
+                    found.append((match.start("cmd"), WaagentMistyped(word, f"-{close[0]}", text)))
+            continue
+        delete_user = any(w.lstrip("-/").lower() == "deprovision+user" for w in deprovision)
+        force = any(w.lstrip("-/").lower() == "force" for w in words)
         found.append((match.start("cmd"), WaagentDeprovision(delete_user, force, text)))
     for match in _CLOUD_INIT_CLEAN.finditer(line):
         found.append((match.start("cmd"), CloudInitClean(match.group(0).strip().lstrip(";&|(`").strip())))

@@ -38,6 +38,13 @@ def test_waagent_without_force_deprovisions_nothing(tmp_path: Path) -> None:
     assert report.os_state is OsState.SPECIALIZED
 
 
+@pytest.mark.parametrize("option", ["-deprovison+user", "-deprovsion", "--deprovisoin"])
+def test_a_mistyped_deprovision_option_is_named(tmp_path: Path, option: str) -> None:
+    report = linux(tmp_path, [f"sudo waagent -force {option} || true"])
+    assert any(m.startswith("error: ") and f"waagent has no option '{option}'" in m for m in messages(report))
+    assert report.os_state is OsState.SPECIALIZED
+
+
 def test_deprovision_without_user_keeps_the_build_account(tmp_path: Path) -> None:
     report = linux(tmp_path, ["sudo waagent -force -deprovision"])
     assert any("without +user" in m for m in messages(report))

@@ -21,6 +21,7 @@ from simulator.errors import ProvsimError
 if TYPE_CHECKING:
     from simulator.containers.check import ContainerCheck
     from simulator.pipeline.check import PipelineReport
+    from simulator.pipeline.model import Target
     from simulator.pipeline.variables import PackerVariables
 
 
@@ -131,6 +132,8 @@ def _docker_documents(args: argparse.Namespace, reports: list[PipelineReport]) -
 
 def container_document(report: PipelineReport | None, result: ContainerCheck, path: str = "") -> dict[str, Any]:
     """The same JSON shape as the memory backend, from what the containers showed."""
+    from simulator.pipeline.resolution import resolution_for
+
     findings = [f.to_dict() for f in report.findings] if report else []
     evidence = [run.describe() for run in result.steps]
     if result.evidence is not None:
@@ -155,17 +158,20 @@ def container_document(report: PipelineReport | None, result: ContainerCheck, pa
     registrations = []
     for registration in result.registrations:
         row = registration.outcome.to_dict()
-        names = [f"{t.kind.value}:{t.name}" for t in registration.targets] or ["rootfs"]
-        for name in names:
+        targets: list[Target | None] = list(registration.targets) or [None]
+        for target in targets:
+            resolution = row["resolution"]
+            if target is not None and report is not None:
+                resolution = resolution_for(target, report.pipeline.tool, result.os_type, registration.outcome)
             registrations.append(
                 {
-                    "target": name,
+                    "target": f"{target.kind.value}:{target.name}" if target is not None else "rootfs",
                     "stage": row["stage"] or ("capture" if report else "upload"),
                     "registered_as": registration.registered_as.value,
                     "status": row["status"],
                     "error_code": row["error_code"],
                     "reason": row["reason"],
-                    "resolution": row["resolution"],
+                    "resolution": resolution,
                 }
             )
     return {

@@ -23,6 +23,7 @@ from simulator.outcome import Outcome
 from simulator.pipeline.build import Build, simulate_build
 from simulator.pipeline.findings import Finding, Severity
 from simulator.pipeline.model import Pipeline, Target, TargetKind, Tool
+from simulator.pipeline.resolution import resolution_for
 from simulator.pipeline.variables import PackerVariables
 from simulator.profile import generate_profile
 from simulator.stages import capture
@@ -35,6 +36,8 @@ class Registration:
     target: Target
     registered_as: OsState
     outcome: Outcome
+    resolution: str | None = None
+    """What to change, in the pipeline's terms (:mod:`simulator.pipeline.resolution`)."""
 
     def to_dict(self) -> dict[str, Any]:
         row = self.outcome.to_dict()
@@ -45,7 +48,7 @@ class Registration:
             "status": row["status"],
             "error_code": row["error_code"],
             "reason": row["reason"],
-            "resolution": row["resolution"],
+            "resolution": self.resolution,
         }
 
 
@@ -112,7 +115,8 @@ def report_build(build: Build, seed: int = 0) -> PipelineReport:
             image, _ = capture(build.vm, registered_as, name=target.name)
             profile = generate_profile(pipeline.os_type, seed, role="vm")
             outcome = build.platform.create_vm(image, profile).outcome
-            report.registrations.append(Registration(target, registered_as, outcome))
+            resolution = resolution_for(target, pipeline.tool, pipeline.os_type, outcome)
+            report.registrations.append(Registration(target, registered_as, outcome, resolution))
     return report
 
 

@@ -30,13 +30,14 @@ from enum import StrEnum
 from pathlib import Path
 
 from simulator.containers.disk import ContainerDisk
+from simulator.pipeline.aib import LINUX_DEPROVISION, LINUX_DEPROVISION_SCRIPT
 from simulator.pipeline.model import Pipeline, Step
 
 DEFAULT_SHEBANG = "/bin/sh -e"
 DEFAULT_EXECUTE = "chmod +x {{ .Path }}; {{ .Vars }} {{ .Path }}"
 #: AIB's default Linux deprovision (FACTS.md section 5) and where AIB looks for a replacement.
-AIB_DEPROVISION_SCRIPT = "/tmp/DeprovisioningScript.sh"
-AIB_DEPROVISION_COMMANDS = ("/usr/sbin/waagent -force -deprovision+user && export HISTSIZE=0 && sync",)
+AIB_DEPROVISION_SCRIPT = LINUX_DEPROVISION_SCRIPT
+AIB_DEPROVISION_COMMANDS = (LINUX_DEPROVISION,)
 #: Packer's remote folder for uploaded scripts.
 REMOTE_FOLDER = "/tmp"
 _PATH = re.compile(r"\{\{\s*\.Path\s*\}\}")

@@ -17,6 +17,7 @@ from simulator.build import create_build_vm
 from simulator.deprovision import SysprepOptions, cloud_init_clean, sysprep, waagent_deprovision
 from simulator.evidence import OsStateReading, read_os_state
 from simulator.model import OsType
+from simulator.pipeline.aib import LINUX_DEPROVISION_SCRIPT, WINDOWS_DEPROVISION_SCRIPT
 from simulator.pipeline.findings import Finding, Severity
 from simulator.pipeline.model import Location, Pipeline, Step
 from simulator.pipeline.packer_steps import KNOWN_PROVISIONERS
@@ -151,7 +152,8 @@ def _apply_file(step: Step, vm: VirtualMachine, findings: list[Finding]) -> str:
 
 
 def _is_deprovision_script(path: str) -> bool:
-    return path.replace("\\", "/").lower() in ("/tmp/deprovisioningscript.sh", "c:/deprovisioningscript.ps1")
+    scripts = (LINUX_DEPROVISION_SCRIPT, WINDOWS_DEPROVISION_SCRIPT)
+    return path.replace("\\", "/").lower() in {script.replace("\\", "/").lower() for script in scripts}
 
 
 def _apply_hidden_deprovision(

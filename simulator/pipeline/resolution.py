@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from simulator.model import OsType, Status
 from simulator.outcome import Outcome
+from simulator.pipeline.aib import LINUX_DEPROVISION, LINUX_DEPROVISION_SCRIPT, WINDOWS_DEPROVISION_SCRIPT
 from simulator.pipeline.model import Target, TargetKind, Tool
 
 #: The documented last steps (FACTS.md section 6; AIB's defaults in section 5).
 GENERALIZE = {
-    OsType.LINUX: "sudo /usr/sbin/waagent -force -deprovision+user && export HISTSIZE=0 && sync",
+    OsType.LINUX: f"sudo {LINUX_DEPROVISION}",
     OsType.WINDOWS: (
         "& $env:SystemRoot\\System32\\Sysprep\\Sysprep.exe /oobe /generalize /quiet /quit /mode:vm, then wait "
         "until ImageState is IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE"
     ),
 }
-AIB_SCRIPT = {OsType.LINUX: "/tmp/DeprovisioningScript.sh", OsType.WINDOWS: "C:\\DeprovisioningScript.ps1"}
+AIB_SCRIPT = {OsType.LINUX: LINUX_DEPROVISION_SCRIPT, OsType.WINDOWS: WINDOWS_DEPROVISION_SCRIPT}
 
 
 def resolution_for(target: Target, tool: Tool, os_type: OsType, outcome: Outcome) -> str | None:

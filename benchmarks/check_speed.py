@@ -27,14 +27,14 @@ def main() -> None:
     baseline = statistics.median(wall(python) for _ in range(RUNS))
     print(f"bare interpreter start: median {baseline * 1000:.0f} ms over {RUNS} runs")
     for template in TEMPLATES:
-        times = [wall([sys.executable, "-m", "simulator.cli", "check", template]) for _ in range(RUNS)]
+        times = [wall([sys.executable, "-m", "provsim.cli", "check", template]) for _ in range(RUNS)]
         median = statistics.median(times)
         print(
             f"provsim check {template}: median {median * 1000:.0f} ms, best {min(times) * 1000:.0f} ms "
             f"over {RUNS} runs ({median / baseline:.1f}x a bare interpreter start)"
         )
     in_process = []
-    from simulator.pipeline.check import check_path
+    from provsim.pipeline.check import check_path
 
     check_path(ROOT / TEMPLATES[0])  # warm: imports and the HCL grammar
     for _ in range(RUNS):

@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 import time
 
-from simulator.cells import all_cells
-from simulator.containers import base_image
-from simulator.containers.cells import run_cell
-from simulator.containers.cleanup import Run
-from simulator.containers.engine import connect, labels
-from simulator.model import OsType
+from provsim.cells import all_cells
+from provsim.containers import base_image
+from provsim.containers.cells import run_cell
+from provsim.containers.cleanup import Run
+from provsim.containers.engine import connect, labels
+from provsim.model import OsType
 
 
 def bare_docker(run: Run) -> float:

@@ -12,7 +12,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from simulator import all_cells, simulate
+from provsim import all_cells, simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 

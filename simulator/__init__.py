@@ -4,16 +4,16 @@ The public API is what ``__all__`` lists; everything else is private to the
 package and may change.
 """
 
-from simulator.build import create_build_vm, generalize, on_premises_disk, platform_image
-from simulator.cells import Cell, all_cells, simulate
-from simulator.disk import Account, GuestDisk, MemoryDisk
-from simulator.errors import ProvsimError
-from simulator.evidence import OsStateReading, read_os_state
-from simulator.model import ErrorCode, Event, OsState, OsType, Stage, Status, Timeline
-from simulator.outcome import Outcome, SourceVm
-from simulator.platform import AllottedTime, Image, Platform, VirtualMachine, VmCreation
-from simulator.profile import OsProfile, Secret, generate_profile
-from simulator.stages import capture, upload
+from .build import create_build_vm, generalize, on_premises_disk, platform_image
+from .cells import Cell, all_cells, simulate
+from .disk import Account, GuestDisk, MemoryDisk
+from .errors import ProvsimError
+from .evidence import OsStateReading, read_os_state
+from .model import ErrorCode, Event, OsState, OsType, Stage, Status, Timeline
+from .outcome import Outcome, SourceVm
+from .platform import AllottedTime, Image, Platform, VirtualMachine, VmCreation
+from .profile import OsProfile, Secret, generate_profile
+from .stages import capture, upload
 
 __all__ = [
     "Account",

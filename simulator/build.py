@@ -13,14 +13,14 @@ machine's id; Windows: Setup complete), i.e. specialized until generalized.
 
 from __future__ import annotations
 
-from simulator.deprovision import SysprepOptions, sysprep, waagent_deprovision
-from simulator.disk import Account, GuestDisk, MemoryDisk
-from simulator.errors import ProvsimError
-from simulator.guest import windows
-from simulator.guest.linux import PROVISIONED_MARKER
-from simulator.model import OsState, OsType
-from simulator.platform import Image, Platform, VirtualMachine
-from simulator.profile import generate_profile
+from .deprovision import SysprepOptions, sysprep, waagent_deprovision
+from .disk import Account, GuestDisk, MemoryDisk
+from .errors import ProvsimError
+from .guest import windows
+from .guest.linux import PROVISIONED_MARKER
+from .model import OsState, OsType
+from .platform import Image, Platform, VirtualMachine
+from .profile import generate_profile
 
 
 def platform_image(os_type: OsType) -> Image:

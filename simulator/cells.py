@@ -14,12 +14,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from simulator.build import create_build_vm, generalize, on_premises_disk
-from simulator.model import OsState, OsType, Stage
-from simulator.outcome import Outcome
-from simulator.platform import AllottedTime, Platform
-from simulator.profile import generate_profile
-from simulator.stages import capture, upload
+from .build import create_build_vm, generalize, on_premises_disk
+from .model import OsState, OsType, Stage
+from .outcome import Outcome
+from .platform import AllottedTime, Platform
+from .profile import generate_profile
+from .stages import capture, upload
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """``provsim``: a thin command line over the library.
 
-Each subcommand lives in ``simulator.commands.<name>`` with two functions,
+Each subcommand lives in ``provsim.commands.<name>`` with two functions,
 ``add_arguments(parser)`` and ``run(args) -> int``; heavy imports stay inside
 ``run`` so that ``provsim check`` starts fast. Exit status: 0 success, 1 a
 simulated VM creation that does not succeed, 2 bad input (one line on stderr).
@@ -14,9 +14,9 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from simulator.errors import ProvsimError
+from .errors import ProvsimError
 
-#: Subcommand name -> (module under simulator.commands, one-line help).
+#: Subcommand name -> (module under provsim.commands, one-line help).
 COMMANDS: dict[str, tuple[str, str]] = {
     "matrix": ("matrix", "simulate all 16 OS-state x process-stage cells"),
     "simulate": ("simulate", "simulate one VM creation and show its timeline"),
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="provsim", description=__doc__.split("\n\n")[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for name, (module_name, summary) in COMMANDS.items():
-        module = importlib.import_module(f"simulator.commands.{module_name}")
+        module = importlib.import_module(f".commands.{module_name}", __package__)
         sub = commands.add_parser(name, help=summary, description=summary)
         module.add_arguments(sub)
         sub.set_defaults(run=module.run)

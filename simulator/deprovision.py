@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulator.disk import GuestDisk
-from simulator.guest import windows
-from simulator.guest.linux import SAVED_OVF_ENV, SSH_HOST_KEYS, WAAGENT_LIB
-from simulator.media import read_ovf_env
+from .disk import GuestDisk
+from .guest import windows
+from .guest.linux import SAVED_OVF_ENV, SSH_HOST_KEYS, WAAGENT_LIB
+from .media import read_ovf_env
 
 #: The host name waagent leaves behind.
 DEPROVISIONED_HOSTNAME = "localhost.localdomain"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulator.model import OsType, Stage
+from .model import OsType, Stage
 
 
 @dataclass(frozen=True)

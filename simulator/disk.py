@@ -2,7 +2,7 @@
 
 Two disks implement :class:`GuestDisk`: :class:`MemoryDisk` here, the fast
 default that needs nothing installed, and a container's filesystem (see
-``simulator.containers``). The guest agents, the deprovision actions and the
+``provsim.containers``). The guest agents, the deprovision actions and the
 evidence readers are written once against this interface, so a pipeline
 checked in a container goes through the very code the in-memory default uses.
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulator.disk import GuestDisk
-from simulator.guest import windows
-from simulator.guest.linux import PROVISIONED_MARKER, SAVED_OVF_ENV, SSH_HOST_KEYS
-from simulator.model import OsState, OsType
+from .disk import GuestDisk
+from .guest import windows
+from .guest.linux import PROVISIONED_MARKER, SAVED_OVF_ENV, SSH_HOST_KEYS
+from .model import OsState, OsType
 
 
 @dataclass(frozen=True)

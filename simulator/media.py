@@ -5,7 +5,7 @@ the OS profile. Both agents read it: Linux through
 ``LinuxProvisioningConfigurationSet``, Windows through
 ``WindowsProvisioningConfigurationSet`` (FACTS.md section 3).
 
-    >>> from simulator.profile import OsProfile, Secret
+    >>> from provsim.profile import OsProfile, Secret
     >>> xml = build_ovf_env(OsType.LINUX, OsProfile("web-1", "azureuser", Secret("Pa55word!long")))
     >>> read_ovf_env(xml).hostname
     'web-1'
@@ -19,9 +19,9 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from simulator.errors import ProvsimError
-from simulator.model import OsType
-from simulator.profile import OsProfile, Secret
+from .errors import ProvsimError
+from .model import OsType
+from .profile import OsProfile, Secret
 
 OVF_NS = "http://schemas.dmtf.org/ovf/environment/1"
 WA_NS = "http://schemas.microsoft.com/windowsazure"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from simulator.errors import ProvsimError
+from .errors import ProvsimError
 
 
 class _Word(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.model import ErrorCode, OsState, OsType, Stage, Status, Timeline
+from .model import ErrorCode, OsState, OsType, Stage, Status, Timeline
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,14 @@ import random
 import uuid
 from dataclasses import dataclass, field
 
-from simulator.clock import VirtualClock
-from simulator.diagnosis import NoReadyReport, ProfileNotApplied, Symptom, reason_for, resolution_for
-from simulator.disk import GuestDisk, MemoryDisk
-from simulator.guest import agent_for
-from simulator.media import build_ovf_env
-from simulator.model import ErrorCode, OsState, OsType, Stage, Status, Timeline
-from simulator.outcome import Outcome, SourceVm
-from simulator.profile import OsProfile
+from .clock import VirtualClock
+from .diagnosis import NoReadyReport, ProfileNotApplied, Symptom, reason_for, resolution_for
+from .disk import GuestDisk, MemoryDisk
+from .guest import agent_for
+from .media import build_ovf_env
+from .model import ErrorCode, OsState, OsType, Stage, Status, Timeline
+from .outcome import Outcome, SourceVm
+from .profile import OsProfile
 
 
 @dataclass(frozen=True)

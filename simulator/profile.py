@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from faker import Faker
 
-from simulator.model import OsType
+from .model import OsType
 
 #: Windows NetBIOS computer names are at most 15 characters (FACTS.md section 4).
 WINDOWS_COMPUTER_NAME_MAX = 15

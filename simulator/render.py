@@ -6,8 +6,8 @@ import json
 import textwrap
 from collections.abc import Sequence
 
-from simulator.cells import Cell
-from simulator.outcome import Outcome
+from .cells import Cell
+from .outcome import Outcome
 
 
 def matrix_row(cell: Cell, outcome: Outcome) -> dict[str, str | None]:

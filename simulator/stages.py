@@ -12,11 +12,11 @@ Registration labels the copy; it never changes what is on it.
 
 from __future__ import annotations
 
-from simulator.disk import MemoryDisk
-from simulator.evidence import read_os_state
-from simulator.model import OsState, OsType, Stage
-from simulator.outcome import SourceVm
-from simulator.platform import Image, VirtualMachine
+from .disk import MemoryDisk
+from .evidence import read_os_state
+from .model import OsState, OsType, Stage
+from .outcome import SourceVm
+from .platform import Image, VirtualMachine
 
 
 def upload(disk: MemoryDisk, os_type: OsType, registered_as: OsState, name: str = "uploaded-vhd") -> Image:

@@ -30,12 +30,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from provsim.steps import words
+from provsim.steps.containers import ContainerScenario
+from provsim.steps.fixtures import ScenarioContext
+from provsim.steps.pipelines import TemplateCheck
 from pytest_bdd import given, parsers, then, when
-
-from steps import words
-from steps.containers import ContainerScenario
-from steps.fixtures import ScenarioContext
-from steps.pipelines import TemplateCheck
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "containers"
 
@@ -74,7 +73,7 @@ def built_in_a_container(
 
     Example: ``When it is built in a container``
     """
-    from simulator.containers.check import check_pipeline
+    from provsim.containers.check import check_pipeline
 
     if containers.check is None and "current" in provsim_template:
         containers.check = provsim_template["current"].report().pipeline
@@ -151,8 +150,8 @@ def profile_applied(containers: ContainerScenario, applied: str) -> None:
 
 
 def read_fixture(path: Path) -> Any:
-    """The container fixture template as its one :class:`~simulator.pipeline.model.Pipeline`."""
-    from simulator.pipeline.detect import read_pipelines
+    """The container fixture template as its one :class:`~provsim.pipeline.model.Pipeline`."""
+    from provsim.pipeline.detect import read_pipelines
 
     (pipeline,) = read_pipelines(path)
     return pipeline

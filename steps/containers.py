@@ -16,7 +16,7 @@ shared unchanged::
 
     # features/containers/test_containers.py
     from pytest_bdd import scenarios
-    from steps.containers import use_containers
+    from provsim.steps.containers import use_containers
     use_containers()
     scenarios("containers")
 
@@ -37,11 +37,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from provsim.containers.engine import docker_required, no_engine_message, unreachable_reason
+from provsim.steps import words
+from provsim.steps.fixtures import ScenarioContext
 from pytest_bdd import given, parsers, when
-
-from simulator.containers.engine import docker_required, no_engine_message, unreachable_reason
-from steps import words
-from steps.fixtures import ScenarioContext
 
 _ENGINE_KEY = pytest.StashKey[str | None]()
 _RUNS_KEY = pytest.StashKey[list[str]]()
@@ -77,8 +76,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     runs = config.stash.get(_RUNS_KEY, [])
     if not runs:
         return
-    from simulator.containers.cleanup import remove_run
-    from simulator.containers.engine import connect
+    from provsim.containers.cleanup import remove_run
+    from provsim.containers.engine import connect
 
     client = connect()
     for run_id in runs:
@@ -88,8 +87,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def docker_engine(pytestconfig: pytest.Config) -> Generator[tuple[Any, str], None, None]:
     """The Docker client and the base image tag (built on first use, progress on stderr)."""
-    from simulator.containers import base_image
-    from simulator.containers.engine import connect
+    from provsim.containers import base_image
+    from provsim.containers.engine import connect
 
     client = connect()
 
@@ -103,7 +102,7 @@ def docker_engine(pytestconfig: pytest.Config) -> Generator[tuple[Any, str], Non
 @pytest.fixture
 def docker_run(docker_engine: tuple[Any, str], pytestconfig: pytest.Config) -> Generator[Any, None, None]:
     """A run for one scenario; everything it labels is removed when the scenario ends, however it ends."""
-    from simulator.containers.cleanup import Run
+    from provsim.containers.cleanup import Run
 
     client, tag = docker_engine
     run = Run(client, tag)
@@ -171,7 +170,7 @@ def use_containers(stacklevel: int = 2) -> None:
 
         Example: ``When it is uploaded as specialized``
         """
-        from simulator.containers.stages import upload
+        from provsim.containers.stages import upload
 
         if containers.machine is None:
             _on_premises(provsim, containers)
@@ -183,7 +182,7 @@ def use_containers(stacklevel: int = 2) -> None:
 
         Example: ``When it is captured as generalized``
         """
-        from simulator.containers.stages import capture, retire
+        from provsim.containers.stages import capture, retire
 
         if containers.build_vm is None:
             _build_vm(provsim, containers)
@@ -196,8 +195,8 @@ def use_containers(stacklevel: int = 2) -> None:
     @when("a VM is created from it", stacklevel=stacklevel)
     def a_vm_is_created(provsim: ScenarioContext, containers: ContainerScenario) -> None:
         """``When a VM is created from it``: boot a VM container from the registered image."""
-        from simulator.containers.boot import boot
-        from simulator.profile import generate_profile
+        from provsim.containers.boot import boot
+        from provsim.profile import generate_profile
 
         if containers.image is None:
             raise AssertionError("nothing registered yet: add 'When it is uploaded as ...' or '... captured as ...'")
@@ -208,9 +207,9 @@ def use_containers(stacklevel: int = 2) -> None:
 
 
 def _on_premises(provsim: ScenarioContext, containers: ContainerScenario) -> None:
-    from simulator.containers.cells import on_premises_machine
-    from simulator.containers.evidence import observe
-    from simulator.containers.stages import waagent_deprovision
+    from provsim.containers.cells import on_premises_machine
+    from provsim.containers.evidence import observe
+    from provsim.containers.stages import waagent_deprovision
 
     _linux_only(provsim)
     containers.machine, containers.user = on_premises_machine(containers.run, provsim.seed)
@@ -220,9 +219,9 @@ def _on_premises(provsim: ScenarioContext, containers: ContainerScenario) -> Non
 
 
 def _build_vm(provsim: ScenarioContext, containers: ContainerScenario) -> None:
-    from simulator.containers.cells import create_build_vm
-    from simulator.containers.evidence import observe
-    from simulator.containers.stages import waagent_deprovision
+    from provsim.containers.cells import create_build_vm
+    from provsim.containers.evidence import observe
+    from provsim.containers.stages import waagent_deprovision
 
     _linux_only(provsim)
     containers.build_vm = create_build_vm(containers.run, provsim.platform, provsim.seed)

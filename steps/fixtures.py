@@ -16,8 +16,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 
 import pytest
-
-from simulator import (
+from provsim import (
     AllottedTime,
     Image,
     MemoryDisk,

@@ -21,11 +21,10 @@ Sentences
 
 from __future__ import annotations
 
+from provsim import create_build_vm, generalize, on_premises_disk
+from provsim.steps import words
+from provsim.steps.fixtures import ScenarioContext
 from pytest_bdd import given, parsers
-
-from simulator import create_build_vm, generalize, on_premises_disk
-from steps import words
-from steps.fixtures import ScenarioContext
 
 
 @given(parsers.parse("a {os} image whose OS is {state}"))

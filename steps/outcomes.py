@@ -25,10 +25,9 @@ Sentences
 
 from __future__ import annotations
 
+from provsim.steps import words
+from provsim.steps.fixtures import ScenarioContext
 from pytest_bdd import parsers, then
-
-from steps import words
-from steps.fixtures import ScenarioContext
 
 
 @then(parsers.parse("VM creation ends in {outcome}"))

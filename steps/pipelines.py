@@ -29,13 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from provsim import OsState, ProvsimError
+from provsim.pipeline.check import PipelineReport, Registration, check_path
+from provsim.pipeline.model import TargetKind
+from provsim.pipeline.variables import PackerVariables
+from provsim.steps import words
 from pytest_bdd import given, parsers, then
-
-from simulator import OsState, ProvsimError
-from simulator.pipeline.check import PipelineReport, Registration, check_path
-from simulator.pipeline.model import TargetKind
-from simulator.pipeline.variables import PackerVariables
-from steps import words
 
 _OUTPUTS = {
     "managed image": (TargetKind.MANAGED_IMAGE, None),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 pytest_plugins = [
-    "steps.fixtures",
-    "steps.images",
-    "steps.registration",
-    "steps.vm_creation",
-    "steps.outcomes",
-    "steps.pipelines",
-    "steps.containers",
-    "steps.container_builds",
+    "provsim.steps.fixtures",
+    "provsim.steps.images",
+    "provsim.steps.registration",
+    "provsim.steps.vm_creation",
+    "provsim.steps.outcomes",
+    "provsim.steps.pipelines",
+    "provsim.steps.containers",
+    "provsim.steps.container_builds",
 ]

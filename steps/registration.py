@@ -12,12 +12,11 @@ Sentences
 
 from __future__ import annotations
 
+from provsim import capture, upload
+from provsim.steps import words
+from provsim.steps.fixtures import ScenarioContext
+from provsim.steps.images import prepare_build_vm, prepare_on_premises_disk
 from pytest_bdd import parsers, when
-
-from simulator import capture, upload
-from steps import words
-from steps.fixtures import ScenarioContext
-from steps.images import prepare_build_vm, prepare_on_premises_disk
 
 
 @when(parsers.parse("it is uploaded as {state}"))

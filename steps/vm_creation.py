@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from provsim import OsType, generate_profile
+from provsim.steps import words
+from provsim.steps.fixtures import ScenarioContext
 from pytest_bdd import given, parsers, when
-
-from simulator import OsType, generate_profile
-from steps import words
-from steps.fixtures import ScenarioContext
 
 
 @given(parsers.parse("the allotted provisioning time for {os} is {minutes:d} minutes"))

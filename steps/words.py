@@ -11,8 +11,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import pytest
-
-from simulator import OsState, OsType, ProvsimError, Stage, Status
+from provsim import OsState, OsType, ProvsimError, Stage, Status
 
 _T = TypeVar("_T")
 

@@ -3,8 +3,7 @@
 from collections.abc import Callable
 
 import pytest
-
-from simulator.cli import main
+from provsim.cli import main
 
 pytest_plugins = ["pytester"]
 

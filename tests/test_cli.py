@@ -6,8 +6,7 @@ import sys
 from collections.abc import Callable
 
 import pytest
-
-from simulator import OsType, generate_profile
+from provsim import OsType, generate_profile
 
 CliRun = Callable[..., tuple[int, str, str]]  # the provsim_cli fixture (tests/conftest.py)
 
@@ -65,6 +64,6 @@ def test_bad_arguments_are_one_line_and_status_2(provsim_cli: CliRun, argv: list
 
 def test_the_console_script_runs_without_a_traceback() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "simulator.cli", "simulate", "--os", "beos"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "provsim.cli", "simulate", "--os", "beos"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1

@@ -1,5 +1,5 @@
-from simulator import Account, MemoryDisk
-from simulator.disk import GuestDisk
+from provsim import Account, MemoryDisk
+from provsim.disk import GuestDisk
 
 
 def test_memory_disk_implements_the_guest_disk_interface() -> None:

@@ -1,10 +1,10 @@
 """The agents decide from the disk and the media, and from nothing else."""
 
-from simulator import Account, MemoryDisk, OsType, generate_profile
-from simulator.deprovision import SysprepOptions, sysprep, waagent_deprovision
-from simulator.guest import LinuxAgent, WindowsSetup, windows
-from simulator.guest.linux import PROVISIONED_MARKER, SAVED_OVF_ENV
-from simulator.media import build_ovf_env
+from provsim import Account, MemoryDisk, OsType, generate_profile
+from provsim.deprovision import SysprepOptions, sysprep, waagent_deprovision
+from provsim.guest import LinuxAgent, WindowsSetup, windows
+from provsim.guest.linux import PROVISIONED_MARKER, SAVED_OVF_ENV
+from provsim.media import build_ovf_env
 
 PROFILE = generate_profile(OsType.LINUX, 3)
 MEDIA = build_ovf_env(OsType.LINUX, PROFILE)

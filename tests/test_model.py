@@ -1,10 +1,9 @@
 """Value types read user words forgivingly and refuse the rest with a one-line error."""
 
 import pytest
-
-from simulator import ErrorCode, OsState, OsType, ProvsimError, Stage, Status
-from simulator.model import Timeline
-from steps import words
+from provsim import ErrorCode, OsState, OsType, ProvsimError, Stage, Status
+from provsim.model import Timeline
+from provsim.steps import words
 
 
 @pytest.mark.parametrize(("text", "expected"), [("Linux", OsType.LINUX), (" WINDOWS ", OsType.WINDOWS)])

@@ -1,8 +1,7 @@
 """VM creation on the platform: the OS profile, the clock and the checks."""
 
 import pytest
-
-from simulator import (
+from provsim import (
     AllottedTime,
     Cell,
     ErrorCode,
@@ -18,7 +17,7 @@ from simulator import (
     read_os_state,
     simulate,
 )
-from simulator.media import build_ovf_env
+from provsim.media import build_ovf_env
 
 
 def test_a_platform_image_provisions_a_specialized_build_vm() -> None:
@@ -29,7 +28,7 @@ def test_a_platform_image_provisions_a_specialized_build_vm() -> None:
 
 def test_media_only_for_generalized_registrations(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str | None] = []
-    from simulator.guest import linux
+    from provsim.guest import linux
 
     original = linux.LinuxAgent.boot
 

@@ -47,3 +47,36 @@ def test_an_unknown_os_word_is_reported_plainly(pytester: pytest.Pytester) -> No
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*unknown OS type 'Plan9': expected one of linux, windows*"])
     assert "raise ProvsimError" not in result.stdout.str(), "a word of the feature file needs no traceback"
+
+
+OWN_STEPS_FEATURE = """
+Feature: Our golden image, with a sentence of our own
+  Scenario: We capture a generalized Linux image as generalized
+    Given a Linux build VM whose OS is generalized
+    And our team's naming rule is checked
+    When it is captured as generalized
+    And a VM is created from it
+    Then VM creation succeeds
+"""
+
+
+def test_a_repository_with_its_own_steps_and_simulator_packages(pytester: pytest.Pytester) -> None:
+    """The usual pytest-bdd layout (a top-level ``steps`` package) and a ``simulator`` module of the user's own.
+
+    provsim installs its names under ``provsim`` only, so neither clashes with
+    the plugin: both the user's sentences and provsim's work in one scenario.
+    """
+    pytester.mkpydir("steps")
+    pytester.makepyfile(
+        **{
+            "steps/common": "from pytest_bdd import given\n\n"
+            "@given(\"our team's naming rule is checked\")\n"
+            "def naming_rule():\n    import simulator\n    assert simulator.OURS\n",
+            "simulator": "OURS = True\n",
+            "conftest": "pytest_plugins = ['steps.common']\n",
+        }
+    )
+    pytester.makefile(".feature", golden=OWN_STEPS_FEATURE)
+    pytester.makepyfile(test_golden=TEST_MODULE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)

@@ -1,7 +1,6 @@
 import pytest
-
-from simulator import OsType, generate_profile
-from simulator.profile import RESERVED_USER_NAMES, Secret, meets_azure_complexity
+from provsim import OsType, generate_profile
+from provsim.profile import RESERVED_USER_NAMES, Secret, meets_azure_complexity
 
 
 @pytest.mark.parametrize("seed", range(200))

@@ -1,8 +1,7 @@
 """The container scenarios: the cell sentences told with containers, and the fixture pipelines."""
 
+from provsim.steps.containers import use_containers
 from pytest_bdd import scenarios
-
-from steps.containers import use_containers
 
 use_containers()
 scenarios("containers")

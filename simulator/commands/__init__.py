@@ -1,1 +1,1 @@
-"""The subcommands of ``provsim``, one module each (see ``simulator.cli``)."""
+"""The subcommands of ``provsim``, one module each (see ``provsim.cli``)."""

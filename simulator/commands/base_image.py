@@ -24,8 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from simulator.containers import base_image
-    from simulator.containers.engine import connect
+    from ..containers import base_image
+    from ..containers.engine import connect
 
     recipe = base_image.machine_recipe()
     client = connect()

@@ -16,13 +16,13 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from simulator.errors import ProvsimError
+from ..errors import ProvsimError
 
 if TYPE_CHECKING:
-    from simulator.containers.check import ContainerCheck
-    from simulator.pipeline.check import PipelineReport
-    from simulator.pipeline.model import Target
-    from simulator.pipeline.variables import PackerVariables
+    from ..containers.check import ContainerCheck
+    from ..pipeline.check import PipelineReport
+    from ..pipeline.model import Target
+    from ..pipeline.variables import PackerVariables
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse_variables(pairs: list[str], files: list[Path]) -> PackerVariables:
     """``--var`` and ``--var-file`` as Packer takes them, with the environment's ``PKR_VAR_*``."""
-    from simulator.pipeline.variables import PackerVariables
+    from ..pipeline.variables import PackerVariables
 
     assigned: dict[str, str] = {}
     for pair in pairs:
@@ -76,7 +76,7 @@ def parse_variables(pairs: list[str], files: list[Path]) -> PackerVariables:
 
 
 def run(args: argparse.Namespace) -> int:
-    from simulator.pipeline.check import check_path
+    from ..pipeline.check import check_path
 
     if not args.paths and not args.rootfs:
         raise ProvsimError("check: nothing to check; pass a template PATH or --rootfs TARBALL --os linux")
@@ -100,9 +100,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _docker_documents(args: argparse.Namespace, reports: list[PipelineReport]) -> list[dict[str, Any]]:
-    from simulator.containers.check import check_pipeline, check_rootfs, check_skips
-    from simulator.containers.engine import no_engine_message, unreachable_reason
-    from simulator.model import OsType
+    from ..containers.check import check_pipeline, check_rootfs, check_skips
+    from ..containers.engine import no_engine_message, unreachable_reason
+    from ..model import OsType
 
     why = unreachable_reason()
     if why is not None:
@@ -132,7 +132,7 @@ def _docker_documents(args: argparse.Namespace, reports: list[PipelineReport]) -
 
 def container_document(report: PipelineReport | None, result: ContainerCheck, path: str = "") -> dict[str, Any]:
     """The same JSON shape as the memory backend, from what the containers showed."""
-    from simulator.pipeline.resolution import resolution_for
+    from ..pipeline.resolution import resolution_for
 
     findings = [f.to_dict() for f in report.findings] if report else []
     evidence = [run.describe() for run in result.steps]

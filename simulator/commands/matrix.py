@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from simulator.cells import all_cells, simulate
-from simulator.render import render_outcomes
+from ..cells import all_cells, simulate
+from ..render import render_outcomes
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from simulator.cells import Cell, simulate
-from simulator.model import OsState, OsType, Stage
-from simulator.render import render_timeline
+from ..cells import Cell, simulate
+from ..model import OsState, OsType, Stage
+from ..render import render_timeline
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

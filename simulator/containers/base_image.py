@@ -30,9 +30,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulator.containers.engine import LABEL
-from simulator.containers.machine import DOCKER_ETC_FILES, ETC_LABEL, encode_etc
-from simulator.errors import ProvsimError
+from ..errors import ProvsimError
+from .engine import LABEL
+from .machine import DOCKER_ETC_FILES, ETC_LABEL, encode_etc
 
 REPOSITORY = "provsim-base"
 RECIPE_LABEL = "provsim.recipe"

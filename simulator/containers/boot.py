@@ -1,6 +1,6 @@
 """Creating a VM from a registered container image: the platform, the agent, a real clock.
 
-The conversation is :meth:`simulator.platform.Platform.create_vm`, the very
+The conversation is :meth:`provsim.platform.Platform.create_vm`, the very
 code of the simulated default; only the disk differs. The platform:
 
 1. starts a container from the registered image (a fresh instance id comes
@@ -24,16 +24,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.containers.cleanup import Run
-from simulator.containers.evidence import DiskEvidence, observe
-from simulator.containers.machine import Machine
-from simulator.errors import ProvsimError
-from simulator.guest.linux import PROVISIONED_MARKER
-from simulator.media import build_ovf_env
-from simulator.model import OsState, OsType, Stage
-from simulator.outcome import Outcome, SourceVm
-from simulator.platform import Image, Platform, VirtualMachine
-from simulator.profile import OsProfile, generate_profile
+from ..errors import ProvsimError
+from ..guest.linux import PROVISIONED_MARKER
+from ..media import build_ovf_env
+from ..model import OsState, OsType, Stage
+from ..outcome import Outcome, SourceVm
+from ..platform import Image, Platform, VirtualMachine
+from ..profile import OsProfile, generate_profile
+from .cleanup import Run
+from .evidence import DiskEvidence, observe
+from .machine import Machine
 
 MEDIA_FOLDER = "/var/lib/provsim/media"
 MEDIA_PATH = f"{MEDIA_FOLDER}/ovf-env.xml"

@@ -1,8 +1,8 @@
 """The seed's Linux cells, told with containers and the real waagent.
 
-The same story as :func:`simulator.cells.simulate`, with real tools:
+The same story as :func:`provsim.cells.simulate`, with real tools:
 
-- upload: an on-premises machine (the core's :func:`~simulator.build.on_premises_disk`
+- upload: an on-premises machine (the core's :func:`~provsim.build.on_premises_disk`
   replayed onto a container) is generalized, when the cell says so, with the
   real ``waagent -force -deprovision+user``, then exported and imported;
 - capture: a build VM is a container from the base image, provisioned by the
@@ -17,18 +17,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulator.build import on_premises_disk
-from simulator.cells import Cell
-from simulator.containers.boot import DEFAULT_BUDGET, ContainerImage, CreatedVm, RealBudget, boot, create_vm
-from simulator.containers.cleanup import Run
-from simulator.containers.evidence import DiskEvidence, observe
-from simulator.containers.machine import Machine
-from simulator.containers.stages import capture, replay, retire, upload, waagent_deprovision
-from simulator.errors import ProvsimError
-from simulator.model import OsState, OsType, Stage
-from simulator.outcome import SourceVm
-from simulator.platform import AllottedTime, Platform, VirtualMachine
-from simulator.profile import generate_profile
+from ..build import on_premises_disk
+from ..cells import Cell
+from ..errors import ProvsimError
+from ..model import OsState, OsType, Stage
+from ..outcome import SourceVm
+from ..platform import AllottedTime, Platform, VirtualMachine
+from ..profile import generate_profile
+from .boot import DEFAULT_BUDGET, ContainerImage, CreatedVm, RealBudget, boot, create_vm
+from .cleanup import Run
+from .evidence import DiskEvidence, observe
+from .machine import Machine
+from .stages import capture, replay, retire, upload, waagent_deprovision
 
 
 @dataclass

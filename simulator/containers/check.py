@@ -20,18 +20,18 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.containers.boot import ContainerImage, CreatedVm, RealBudget, create_vm
-from simulator.containers.cells import create_build_vm
-from simulator.containers.cleanup import Run
-from simulator.containers.evidence import DiskEvidence, observe
-from simulator.containers.provisioners import StepRun, StepRunner, StepStatus
-from simulator.containers.stages import capture, import_rootfs, retire
-from simulator.errors import ProvsimError
-from simulator.model import OsState, OsType
-from simulator.outcome import SourceVm
-from simulator.pipeline.check import registrations_of as registrations_by_tool
-from simulator.pipeline.model import Pipeline, Target
-from simulator.platform import AllottedTime, Platform
+from ..errors import ProvsimError
+from ..model import OsState, OsType
+from ..outcome import SourceVm
+from ..pipeline.check import registrations_of as registrations_by_tool
+from ..pipeline.model import Pipeline, Target
+from ..platform import AllottedTime, Platform
+from .boot import ContainerImage, CreatedVm, RealBudget, create_vm
+from .cells import create_build_vm
+from .cleanup import Run
+from .evidence import DiskEvidence, observe
+from .provisioners import StepRun, StepRunner, StepStatus
+from .stages import capture, import_rootfs, retire
 
 Progress = Callable[[str], None]
 
@@ -71,7 +71,7 @@ class ContainerCheck:
 def registrations_of(pipeline: Pipeline) -> dict[OsState, list[Target]]:
     """The targets per registration, by the same rule as the memory backend.
 
-    See :func:`simulator.pipeline.check.registrations_of`: a VHD is registered
+    See :func:`provsim.pipeline.check.registrations_of`: a VHD is registered
     both ways. A pipeline without targets is still captured once, as generalized.
     """
     found: dict[OsState, list[Target]] = {}

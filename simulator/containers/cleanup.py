@@ -1,7 +1,7 @@
 """One run's Docker objects, removed however the run ends.
 
 Every container and image a run creates carries ``provsim.run=<run id>``
-(:func:`simulator.containers.engine.labels`). :class:`Run` is a context
+(:func:`provsim.containers.engine.labels`). :class:`Run` is a context
 manager: on leaving it, normally, by an exception or by Ctrl-C, it removes
 the run's containers first (an image in use cannot go), then its images. The
 base image is labelled ``provsim=1`` but with no run id: it is a cache and
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import Any
 
-from simulator.containers import base_image, machine
-from simulator.containers.engine import LABEL, RUN_LABEL, connect, new_run_id
+from . import base_image, machine
+from .engine import LABEL, RUN_LABEL, connect, new_run_id
 
 
 @dataclass

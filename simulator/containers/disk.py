@@ -1,4 +1,4 @@
-"""A container's filesystem as a :class:`~simulator.disk.GuestDisk`.
+"""A container's filesystem as a :class:`~provsim.disk.GuestDisk`.
 
 The guest agents, the deprovision model and the evidence readers run on the
 host in Python; this disk carries what they do into a running container
@@ -23,8 +23,8 @@ import tarfile
 import time
 from typing import Any
 
-from simulator.disk import Account
-from simulator.errors import ProvsimError
+from ..disk import Account
+from ..errors import ProvsimError
 
 #: waagent's sudo rules file (``conf_sudoer`` in ``azurelinuxagent/common/osutil/default.py``).
 SUDOERS = "/etc/sudoers.d/waagent"

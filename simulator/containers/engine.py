@@ -2,7 +2,7 @@
 
 provsim never leaves anything behind: each container and image it creates is
 labelled ``provsim=1`` plus ``provsim.run=<run id>``, so a cleanup (see
-:mod:`simulator.containers.cleanup`) can find exactly what one run made.
+:mod:`provsim.containers.cleanup`) can find exactly what one run made.
 
     >>> labels("r1")["provsim.run"]
     'r1'
@@ -14,7 +14,7 @@ import os
 import uuid
 from typing import Any
 
-from simulator.errors import ProvsimError
+from ..errors import ProvsimError
 
 #: Every provsim object has this label; the run id label tells runs apart.
 LABEL = "provsim"

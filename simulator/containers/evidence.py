@@ -6,7 +6,7 @@ will decide at the next boot: no ``provisioned`` marker means generalized
 host name, the saved ovf-env.xml) are what a reviewer checks to see *why*.
 
 :func:`evidence_from_disk` reads the same facts through the
-:class:`~simulator.disk.GuestDisk` interface, so the fidelity test can hold an
+:class:`~provsim.disk.GuestDisk` interface, so the fidelity test can hold an
 in-memory disk and a container side by side, fact by fact.
 """
 
@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.disk import GuestDisk
-from simulator.evidence import OsStateReading
-from simulator.guest.linux import PROVISIONED_MARKER, SAVED_OVF_ENV, SSH_HOST_KEYS
-from simulator.model import OsState
+from ..disk import GuestDisk
+from ..evidence import OsStateReading
+from ..guest.linux import PROVISIONED_MARKER, SAVED_OVF_ENV, SSH_HOST_KEYS
+from ..model import OsState
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class DiskEvidence:
         return OsState.GENERALIZED if self.marker is None else OsState.SPECIALIZED
 
     def facts(self) -> tuple[str, ...]:
-        """The facts in words, in the order :func:`simulator.evidence.read_os_state` gives them."""
+        """The facts in words, in the order :func:`provsim.evidence.read_os_state` gives them."""
         marker = "absent" if self.marker is None else f"present (instance id {self.marker})"
         facts = [
             f"{PROVISIONED_MARKER} {marker}",

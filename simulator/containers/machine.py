@@ -27,9 +27,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.containers.disk import ContainerDisk
-from simulator.containers.engine import labels
-from simulator.errors import ProvsimError
+from ..errors import ProvsimError
+from .disk import ContainerDisk
+from .engine import labels
 
 DOCKER_ETC_FILES = ("/etc/resolv.conf", "/etc/hosts", "/etc/hostname")
 ETC_LABEL = "provsim.etc"

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from simulator.containers.disk import ContainerDisk
-from simulator.pipeline.aib import LINUX_DEPROVISION, LINUX_DEPROVISION_SCRIPT
-from simulator.pipeline.model import Pipeline, Step
+from ..pipeline.aib import LINUX_DEPROVISION, LINUX_DEPROVISION_SCRIPT
+from ..pipeline.model import Pipeline, Step
+from .disk import ContainerDisk
 
 DEFAULT_SHEBANG = "/bin/sh -e"
 DEFAULT_EXECUTE = "chmod +x {{ .Path }}; {{ .Vars }} {{ .Path }}"
@@ -83,8 +83,8 @@ class StepRun:
 def packer_vars(environment_vars: tuple[str, ...], pipeline: Pipeline) -> str:
     """``{{ .Vars }}``: Packer's own variables, then the step's, as ``KEY='value'`` with quotes escaped.
 
-    >>> from simulator.model import OsType
-    >>> from simulator.pipeline.model import Location, Tool
+    >>> from provsim.model import OsType
+    >>> from provsim.pipeline.model import Location, Tool
     >>> pipeline = Pipeline("t.pkr.hcl", Tool.PACKER, "azure-arm.x", OsType.LINUX, Location("t"))
     >>> print(packer_vars(("GREETING=it's",), pipeline))
     PACKER_BUILDER_TYPE='azure-arm' PACKER_BUILD_NAME='azure-arm.x' GREETING='it'"'"'s'

@@ -3,7 +3,7 @@
 - **capture**: ``docker commit`` of the build container, as Azure copies a
   VM's OS disk into an image. Capturing as generalized first marks the VM
   generalized; what becomes of the source VM is decided by the core's
-  :func:`simulator.stages.source_vm_after_capture`, from that mark and from
+  :func:`provsim.stages.source_vm_after_capture`, from that mark and from
   the container's disk. A source VM that is no longer usable is stopped
   (:func:`retire`) once every capture of it is done.
 - **upload**: the container's filesystem is exported as a disk tarball and
@@ -12,7 +12,7 @@
 
 Registration labels the copy; it never changes what is on it. Every image
 records the disk's ``/etc`` files Docker would hide (see
-:mod:`simulator.containers.machine`).
+:mod:`provsim.containers.machine`).
 """
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from simulator.containers.boot import ContainerImage
-from simulator.containers.cleanup import Run
-from simulator.containers.engine import labels
-from simulator.containers.machine import DOCKER_ETC_FILES, ETC_LABEL, EtcState, Machine, encode_etc, read_etc
-from simulator.disk import GuestDisk, MemoryDisk
-from simulator.errors import ProvsimError
-from simulator.model import OsState, OsType, Stage
-from simulator.outcome import SourceVm
-from simulator.platform import VirtualMachine
-from simulator.stages import source_vm_after_capture
+from ..disk import GuestDisk, MemoryDisk
+from ..errors import ProvsimError
+from ..model import OsState, OsType, Stage
+from ..outcome import SourceVm
+from ..platform import VirtualMachine
+from ..stages import source_vm_after_capture
+from .boot import ContainerImage
+from .cleanup import Run
+from .engine import labels
+from .machine import DOCKER_ETC_FILES, ETC_LABEL, EtcState, Machine, encode_etc, read_etc
 
 WAAGENT_DEPROVISION = "waagent -force -deprovision+user"
 

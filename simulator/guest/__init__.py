@@ -1,4 +1,4 @@
-"""The guest agents, written once against :class:`simulator.disk.GuestDisk`.
+"""The guest agents, written once against :class:`provsim.disk.GuestDisk`.
 
 Each agent boots an OS disk and decides, from what is on that disk and whether
 provisioning media is attached, whether to provision and whether to report
@@ -7,10 +7,10 @@ ready. They do not know how the image was registered: only the platform does.
 
 from __future__ import annotations
 
-from simulator.guest.base import Boot, GuestAgent
-from simulator.guest.linux import LinuxAgent
-from simulator.guest.windows import WindowsSetup
-from simulator.model import OsType
+from ..model import OsType
+from .base import Boot, GuestAgent
+from .linux import LinuxAgent
+from .windows import WindowsSetup
 
 #: One agent per OS type, found by name like testinfra's backends.
 AGENTS: dict[OsType, GuestAgent] = {OsType.LINUX: LinuxAgent(), OsType.WINDOWS: WindowsSetup()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from simulator.disk import GuestDisk
+from ..disk import GuestDisk
 
 
 @dataclass

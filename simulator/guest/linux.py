@@ -14,9 +14,9 @@ VM's instance id:
 
 from __future__ import annotations
 
-from simulator.disk import Account, GuestDisk
-from simulator.guest.base import Boot
-from simulator.media import mask_password, read_ovf_env
+from ..disk import Account, GuestDisk
+from ..media import mask_password, read_ovf_env
+from .base import Boot
 
 WAAGENT_LIB = "/var/lib/waagent"
 PROVISIONED_MARKER = f"{WAAGENT_LIB}/provisioned"

@@ -16,9 +16,9 @@ says what the next boot does (FACTS.md section 4):
 
 from __future__ import annotations
 
-from simulator.disk import Account, GuestDisk
-from simulator.guest.base import Boot
-from simulator.media import read_ovf_env
+from ..disk import Account, GuestDisk
+from ..media import read_ovf_env
+from .base import Boot
 
 IMAGE_STATE = "/registry/HKLM/SOFTWARE/Microsoft/Windows/CurrentVersion/Setup/State/ImageState"
 COMPLETE = "IMAGE_STATE_COMPLETE"

@@ -15,10 +15,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from simulator.errors import ProvsimError
-from simulator.model import OsType
-from simulator.pipeline.model import Location, Pipeline, Step, Target, TargetKind, Tool
-from simulator.pipeline.sources import line_of
+from ..errors import ProvsimError
+from ..model import OsType
+from .model import Location, Pipeline, Step, Target, TargetKind, Tool
+from .sources import line_of
 
 RESOURCE_TYPE = "microsoft.virtualmachineimages/imagetemplates"
 LINUX_DEPROVISION_SCRIPT = "/tmp/DeprovisioningScript.sh"

@@ -13,15 +13,16 @@ import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.build import create_build_vm
-from simulator.deprovision import SysprepOptions, cloud_init_clean, sysprep, waagent_deprovision
-from simulator.evidence import OsStateReading, read_os_state
-from simulator.model import OsType
-from simulator.pipeline.aib import LINUX_DEPROVISION_SCRIPT, WINDOWS_DEPROVISION_SCRIPT
-from simulator.pipeline.findings import Finding, Severity
-from simulator.pipeline.model import Location, Pipeline, Step
-from simulator.pipeline.packer_steps import KNOWN_PROVISIONERS
-from simulator.pipeline.recognise import (
+from ..build import create_build_vm
+from ..deprovision import SysprepOptions, cloud_init_clean, sysprep, waagent_deprovision
+from ..evidence import OsStateReading, read_os_state
+from ..model import OsType
+from ..platform import Platform, VirtualMachine
+from .aib import LINUX_DEPROVISION_SCRIPT, WINDOWS_DEPROVISION_SCRIPT
+from .findings import Finding, Severity
+from .model import Location, Pipeline, Step
+from .packer_steps import KNOWN_PROVISIONERS
+from .recognise import (
     CloudInitClean,
     Sysprep,
     WaagentDeprovision,
@@ -29,8 +30,7 @@ from simulator.pipeline.recognise import (
     recognise_line,
     waits_for_image_state,
 )
-from simulator.pipeline.writes import executed_lines, file_writes, writes_a_file
-from simulator.platform import Platform, VirtualMachine
+from .writes import executed_lines, file_writes, writes_a_file
 
 #: Steps that run nothing on the build VM's disk that provsim models.
 _NO_GUEST_EFFECT = ("shell-local", "windows-update")

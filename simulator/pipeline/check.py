@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulator.model import OsState, Stage
-from simulator.outcome import Outcome
-from simulator.pipeline.build import Build, simulate_build
-from simulator.pipeline.findings import Finding, Severity
-from simulator.pipeline.model import Pipeline, Target, TargetKind, Tool
-from simulator.pipeline.resolution import resolution_for
-from simulator.pipeline.variables import PackerVariables
-from simulator.profile import generate_profile
-from simulator.stages import capture
+from ..model import OsState, Stage
+from ..outcome import Outcome
+from ..profile import generate_profile
+from ..stages import capture
+from .build import Build, simulate_build
+from .findings import Finding, Severity
+from .model import Pipeline, Target, TargetKind, Tool
+from .resolution import resolution_for
+from .variables import PackerVariables
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Registration:
     registered_as: OsState
     outcome: Outcome
     resolution: str | None = None
-    """What to change, in the pipeline's terms (:mod:`simulator.pipeline.resolution`)."""
+    """What to change, in the pipeline's terms (:mod:`provsim.pipeline.resolution`)."""
 
     def to_dict(self) -> dict[str, Any]:
         row = self.outcome.to_dict()
@@ -122,6 +122,6 @@ def report_build(build: Build, seed: int = 0) -> PipelineReport:
 
 def check_path(path: Path, variables: PackerVariables | None = None, seed: int = 0) -> list[PipelineReport]:
     """Read every pipeline at ``path``, build each on an in-memory disk, and report."""
-    from simulator.pipeline.detect import read_pipelines
+    from .detect import read_pipelines
 
     return [report_build(simulate_build(pipeline, seed), seed) for pipeline in read_pipelines(path, variables)]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulator.errors import ProvsimError
-from simulator.pipeline.aib import is_aib, read_aib
-from simulator.pipeline.model import Pipeline
-from simulator.pipeline.packer_hcl import read_packer_hcl
-from simulator.pipeline.packer_json import read_packer_json
-from simulator.pipeline.sources import parse_json, read_text
-from simulator.pipeline.variables import PackerVariables
+from ..errors import ProvsimError
+from .aib import is_aib, read_aib
+from .model import Pipeline
+from .packer_hcl import read_packer_hcl
+from .packer_json import read_packer_json
+from .sources import parse_json, read_text
+from .variables import PackerVariables
 
 
 def read_pipelines(path: Path, variables: PackerVariables | None = None) -> list[Pipeline]:

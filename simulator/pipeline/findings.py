@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from simulator.pipeline.model import Location
+from .model import Location
 
 
 class Severity(StrEnum):

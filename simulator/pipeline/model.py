@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from simulator.model import OsType
+from ..model import OsType
 
 
 class Tool(StrEnum):
@@ -116,3 +116,5 @@ class Pipeline:
     targets: list[Target] = field(default_factory=list)
     unset_variables: dict[str, Location] = field(default_factory=dict)
     """Variables the pipeline uses that have no value (no default, nothing given): Packer would stop."""
+    sensitive: frozenset[str] = frozenset()
+    """Values that must never be shown (sensitive variables, secret settings): every output masks them."""

@@ -14,11 +14,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from simulator.errors import ProvsimError
-from simulator.pipeline.model import Location, Pipeline, Tool
-from simulator.pipeline.packer_steps import os_type_of, packer_step, packer_targets
-from simulator.pipeline.sources import line_of, read_text
-from simulator.pipeline.variables import PackerVariables
+from ..errors import ProvsimError
+from .model import Location, Pipeline, Tool
+from .packer_steps import os_type_of, packer_step, packer_targets
+from .sources import line_of, read_text
+from .variables import PackerVariables
 
 # "$${" is HCL's escape for a literal "${": not a reference.
 _REFERENCE = re.compile(r"(?<!\$)\$\{\s*(var|local|path)\.([A-Za-z0-9_-]+)\s*\}")

@@ -10,11 +10,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from simulator.errors import ProvsimError
-from simulator.pipeline.model import Location, Pipeline, Tool
-from simulator.pipeline.packer_steps import os_type_of, packer_step, packer_targets
-from simulator.pipeline.sources import line_of
-from simulator.pipeline.variables import PackerVariables
+from ..errors import ProvsimError
+from .model import Location, Pipeline, Tool
+from .packer_steps import os_type_of, packer_step, packer_targets
+from .sources import line_of
+from .variables import PackerVariables
 
 _USER = re.compile(r"\{\{\s*user\s+[`\"]([^`\"]+)[`\"]\s*\}\}")
 _TEMPLATE_DIR = re.compile(r"\{\{\s*template_dir\s*\}\}")

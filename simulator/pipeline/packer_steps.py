@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from simulator.errors import ProvsimError
-from simulator.model import OsType
-from simulator.pipeline.model import Location, Script, Step, Target, TargetKind
-from simulator.pipeline.sources import line_of, read_text
+from ..errors import ProvsimError
+from ..model import OsType
+from .model import Location, Script, Step, Target, TargetKind
+from .sources import line_of, read_text
 
 #: Provisioners whose content provsim reads; others are reported as not inspected.
 KNOWN_PROVISIONERS = ("shell", "powershell", "file", "windows-restart", "windows-update", "shell-local")

@@ -9,10 +9,10 @@ later, keeps the seed's words.
 
 from __future__ import annotations
 
-from simulator.model import OsType, Status
-from simulator.outcome import Outcome
-from simulator.pipeline.aib import LINUX_DEPROVISION, LINUX_DEPROVISION_SCRIPT, WINDOWS_DEPROVISION_SCRIPT
-from simulator.pipeline.model import Target, TargetKind, Tool
+from ..model import OsType, Status
+from ..outcome import Outcome
+from .aib import LINUX_DEPROVISION, LINUX_DEPROVISION_SCRIPT, WINDOWS_DEPROVISION_SCRIPT
+from .model import Target, TargetKind, Tool
 
 #: The documented last steps (FACTS.md section 6; AIB's defaults in section 5).
 GENERALIZE = {
@@ -28,8 +28,8 @@ AIB_SCRIPT = {OsType.LINUX: LINUX_DEPROVISION_SCRIPT, OsType.WINDOWS: WINDOWS_DE
 def resolution_for(target: Target, tool: Tool, os_type: OsType, outcome: Outcome) -> str | None:
     """The resolution to report for ``target``'s registration, in the pipeline's terms.
 
-    >>> from simulator.model import OsState
-    >>> from simulator.pipeline.model import Location
+    >>> from provsim.model import OsState
+    >>> from provsim.pipeline.model import Location
     >>> managed = Target(TargetKind.MANAGED_IMAGE, "web", Location("t.pkr.hcl"))
     >>> failed = Outcome(OsType.LINUX, None, OsState.GENERALIZED, Status.PROVISIONING_FAILURE, None, "", "seed's", 0.0)
     >>> resolution_for(managed, Tool.PACKER, OsType.LINUX, failed).startswith("Generalize the OS as the last step")

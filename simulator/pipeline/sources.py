@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from simulator.errors import ProvsimError
+from ..errors import ProvsimError
 
 
 def read_text(path: Path, what: str = "template", where: str = "") -> str:

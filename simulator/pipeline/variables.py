@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulator.errors import ProvsimError
-from simulator.pipeline.sources import parse_json, read_text
+from ..errors import ProvsimError
+from .sources import parse_json, read_text
 
 ENVIRONMENT_PREFIX = "PKR_VAR_"
 #: Top-level blocks of a Packer template: never in a var file.
@@ -77,7 +77,7 @@ def read_var_file(path: Path) -> dict[str, Any]:
     if text.lstrip().startswith("{"):
         values: dict[str, Any] = parse_json(path, text, fix="fix the var file")  # "{" opens an object
         return values
-    from simulator.pipeline.packer_hcl import parse_hcl  # packer_hcl imports this module
+    from .packer_hcl import parse_hcl  # packer_hcl imports this module
 
     values = parse_hcl(path, text)
     blocks = sorted(TEMPLATE_BLOCKS & values.keys())

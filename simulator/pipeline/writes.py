@@ -19,7 +19,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from simulator.disk import GuestDisk
+from ..disk import GuestDisk
 
 
 @dataclass(frozen=True)

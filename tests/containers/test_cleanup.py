@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from simulator.containers.cleanup import Run, leftovers
+from provsim.containers.cleanup import Run, leftovers
 
 pytestmark = pytest.mark.container
 
@@ -22,7 +21,7 @@ Feature: a failing container scenario
 
 TEST_MODULE = """\
 from pytest_bdd import scenarios
-from steps.containers import use_containers
+from provsim.steps.containers import use_containers
 use_containers()
 scenarios("failing.feature")
 """

@@ -2,7 +2,7 @@
 
 The same story runs on both disks: a build VM provisioned by the platform
 from the same OS profile, then deprovisioned (in memory by
-:func:`simulator.deprovision.waagent_deprovision`, in the container by the
+:func:`provsim.deprovision.waagent_deprovision`, in the container by the
 Debian ``waagent`` package). Every fact the evidence checks must match.
 """
 
@@ -11,15 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from simulator.build import create_build_vm, on_premises_disk
-from simulator.containers.cells import create_build_vm as create_build_container
-from simulator.containers.cells import on_premises_machine
-from simulator.containers.evidence import evidence_from_disk, observe
-from simulator.containers.stages import waagent_deprovision as real_waagent
-from simulator.deprovision import waagent_deprovision as modelled_waagent
-from simulator.model import OsType
-from simulator.platform import Platform
+from provsim.build import create_build_vm, on_premises_disk
+from provsim.containers.cells import create_build_vm as create_build_container
+from provsim.containers.cells import on_premises_machine
+from provsim.containers.evidence import evidence_from_disk, observe
+from provsim.containers.stages import waagent_deprovision as real_waagent
+from provsim.deprovision import waagent_deprovision as modelled_waagent
+from provsim.model import OsType
+from provsim.platform import Platform
 
 pytestmark = pytest.mark.container
 

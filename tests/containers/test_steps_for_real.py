@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from simulator.containers.cells import BuildVm, create_build_vm
-from simulator.containers.check import check_rootfs
-from simulator.containers.provisioners import AIB_DEPROVISION_SCRIPT, StepRunner, StepStatus
-from simulator.model import OsState, OsType
-from simulator.pipeline.model import Location, Pipeline, Script, Step, Tool
-from simulator.platform import Platform
+from provsim.containers.cells import BuildVm, create_build_vm
+from provsim.containers.check import check_rootfs
+from provsim.containers.provisioners import AIB_DEPROVISION_SCRIPT, StepRunner, StepStatus
+from provsim.model import OsState, OsType
+from provsim.pipeline.model import Location, Pipeline, Script, Step, Tool
+from provsim.platform import Platform
 
 pytestmark = pytest.mark.container
 

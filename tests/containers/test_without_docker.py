@@ -6,13 +6,12 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-
-from simulator.containers import base_image, engine
-from simulator.containers.machine import decode_etc, encode_etc
-from simulator.containers.provisioners import StepRunner
-from simulator.errors import ProvsimError
-from simulator.model import OsType
-from simulator.pipeline.model import Location, Pipeline, Script, Step, Tool
+from provsim.containers import base_image, engine
+from provsim.containers.machine import decode_etc, encode_etc
+from provsim.containers.provisioners import StepRunner
+from provsim.errors import ProvsimError
+from provsim.model import OsType
+from provsim.pipeline.model import Location, Pipeline, Script, Step, Tool
 
 
 def test_no_engine_is_one_line_saying_what_to_do() -> None:
@@ -56,7 +55,7 @@ def test_etc_label_round_trip() -> None:
 
 
 def test_skip_step_numbers_the_pipeline_does_not_have_are_refused() -> None:
-    from simulator.containers.check import check_skips
+    from provsim.containers.check import check_skips
 
     pipeline = Pipeline(
         "t.pkr.hcl", Tool.PACKER, "b", OsType.LINUX, Location("t", 1), [Step("shell", "s", Location("t"))]
@@ -90,7 +89,7 @@ def test_container_scenarios_skip_or_fail_without_an_engine(
     monkeypatch.setenv(engine.REQUIRE_ENV, required)
     pytester.makefile(".feature", engine_needed=FEATURE)
     pytester.makepyfile(
-        "from pytest_bdd import scenarios\nfrom steps.containers import use_containers\n"
+        "from pytest_bdd import scenarios\nfrom provsim.steps.containers import use_containers\n"
         "use_containers()\nscenarios('engine_needed.feature')\n"
     )
     pytester.makeini("[pytest]\nbdd_features_base_dir = .\nmarkers =\n    container: needs Docker\n")

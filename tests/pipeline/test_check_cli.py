@@ -92,13 +92,13 @@ def test_bad_arguments(provsim_cli: CliRun, argv: list[str], message: str) -> No
 def test_docker_backend_refuses_windows_before_touching_an_engine(
     provsim_cli: CliRun, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("simulator.containers.engine.unreachable_reason", lambda: None)
+    monkeypatch.setattr("provsim.containers.engine.unreachable_reason", lambda: None)
     status, out, err = provsim_cli("check", str(FIXTURES / "packer" / "windows.pkr.hcl"), "--backend", "docker")
     assert status == 2 and out == "" and "Linux pipelines only" in err
 
 
 def test_docker_backend_without_an_engine_says_what_to_do(provsim_cli: CliRun, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("simulator.containers.engine.unreachable_reason", lambda: "connection refused")
+    monkeypatch.setattr("provsim.containers.engine.unreachable_reason", lambda: "connection refused")
     status, out, err = provsim_cli("check", str(FIXTURES / "packer" / "web.pkr.hcl"), "--backend", "docker")
     assert status == 2 and out == "" and "connection refused" in err and len(err.strip().splitlines()) == 1
 

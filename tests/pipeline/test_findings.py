@@ -4,9 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from simulator import OsState
-from simulator.pipeline.check import PipelineReport, check_path
+from provsim import OsState
+from provsim.pipeline.check import PipelineReport, check_path
 
 LINUX_SOURCE = 'source "azure-arm" "vm" {{\n  os_type = "Linux"\n{targets}}}\n'
 BUILD = 'build {{\n  sources = ["source.azure-arm.vm"]\n{provisioners}}}\n'

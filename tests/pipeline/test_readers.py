@@ -4,11 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
-
-from simulator import OsType, ProvsimError
-from simulator.pipeline.detect import read_pipelines
-from simulator.pipeline.model import TargetKind, Tool
-from simulator.pipeline.variables import PackerVariables
+from provsim import OsType, ProvsimError
+from provsim.pipeline.detect import read_pipelines
+from provsim.pipeline.model import TargetKind, Tool
+from provsim.pipeline.variables import PackerVariables
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 

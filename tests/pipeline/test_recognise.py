@@ -1,13 +1,12 @@
 import pytest
-
-from simulator.pipeline.recognise import (
+from provsim.pipeline.recognise import (
     CloudInitClean,
     Sysprep,
     WaagentDeprovision,
     recognise_line,
     waits_for_image_state,
 )
-from simulator.pipeline.writes import executed_lines, file_writes, writes_a_file
+from provsim.pipeline.writes import executed_lines, file_writes, writes_a_file
 
 
 @pytest.mark.parametrize(

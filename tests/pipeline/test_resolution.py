@@ -3,8 +3,7 @@
 from pathlib import Path
 
 import pytest
-
-from simulator.pipeline import check_path
+from provsim.pipeline import check_path
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 

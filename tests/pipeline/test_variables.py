@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from simulator import ProvsimError
-from simulator.pipeline.detect import read_pipelines
-from simulator.pipeline.variables import PackerVariables
+from provsim import ProvsimError
+from provsim.pipeline.detect import read_pipelines
+from provsim.pipeline.variables import PackerVariables
 
 TEMPLATE = """
 variable "image_name" {
@@ -150,7 +149,7 @@ def test_an_undeclared_reference_names_its_line(tmp_path: Path) -> None:
 
 
 def test_a_variable_without_a_value_is_a_warning_where_it_is_used(tmp_path: Path) -> None:
-    from simulator.pipeline.check import check_path
+    from provsim.pipeline.check import check_path
 
     (tmp_path / "t.pkr.hcl").write_text(TEMPLATE.replace('  default = "from-default"\n', ""))
     (report,) = check_path(tmp_path)

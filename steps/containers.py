@@ -5,7 +5,7 @@ engine. Without one they are skipped with the reason shown; with
 ``PROVSIM_REQUIRE_DOCKER=1`` they fail instead (CI sets it). The base image is
 built on first use (progress on stderr). Every scenario gets its own run id,
 and its containers and images are removed when it ends: on pass, on failure,
-and on Ctrl-C (the session's runs are removed again at exit).
+on Ctrl-C and on SIGTERM or SIGHUP (the session's runs are removed again at exit).
 
 The in-memory sentences, told with containers
 -----------------------------------------------
@@ -44,6 +44,7 @@ from pytest_bdd import given, parsers, when
 
 _ENGINE_KEY = pytest.StashKey[str | None]()
 _RUNS_KEY = pytest.StashKey[list[str]]()
+_SIGNALS_KEY = pytest.StashKey[dict[int, Any]]()
 
 
 # -- the `container` marker: skip or fail without an engine ---------------------------------------------------
@@ -54,6 +55,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "container: needs a Docker engine; skipped with the reason when none is reachable, "
         "failed when PROVSIM_REQUIRE_DOCKER=1",
     )
+    # CI cancels with SIGTERM: like Ctrl-C, it must tear the scenarios' containers down (unless the suite handles
+    # the signal itself).
+    from provsim.stopping import install
+
+    config.stash[_SIGNALS_KEY] = install()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -72,7 +78,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Remove what any scenario of the session left, also after Ctrl-C."""
+    """Remove what any scenario of the session left, also after Ctrl-C or SIGTERM."""
+    from provsim.stopping import restore
+
+    restore(config.stash.get(_SIGNALS_KEY, {}))
     runs = config.stash.get(_RUNS_KEY, [])
     if not runs:
         return

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ProvsimError
+from ..masking import mask
+from ..stopping import stop_signals_raise
 
 if TYPE_CHECKING:
     from ..containers.check import ContainerCheck
@@ -58,6 +60,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="docker backend: do not run step N (from 1) of each pipeline, e.g. one that downloads packages "
         "(containers have no network); reported as skipped (repeatable)",
     )
+    parser.add_argument(
+        "--step-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="docker backend: stop a step that runs longer (default 900; a provisioner's own 'timeout' wins)",
+    )
     parser.add_argument("--rootfs", metavar="TARBALL", help="check a root filesystem tarball (docker backend)")
     parser.add_argument("--os", choices=("linux",), dest="os_type", help="OS type of --rootfs")
 
@@ -76,6 +85,12 @@ def parse_variables(pairs: list[str], files: list[Path]) -> PackerVariables:
 
 
 def run(args: argparse.Namespace) -> int:
+    # CI cancels with SIGTERM: it must clean up as Ctrl-C does (containers, images, provisioning media).
+    with stop_signals_raise():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from ..pipeline.check import check_path
 
     if not args.paths and not args.rootfs:
@@ -84,13 +99,20 @@ def run(args: argparse.Namespace) -> int:
         raise ProvsimError("--rootfs needs --os linux (the OS type cannot be read off a tarball reliably)")
     if args.skip_step and args.backend != "docker":
         raise ProvsimError("--skip-step goes with --backend docker: the memory backend runs no step for real")
+    if args.step_timeout is not None and args.backend != "docker":
+        raise ProvsimError("--step-timeout goes with --backend docker: the memory backend runs no step for real")
+    if args.step_timeout is not None and not 0 < args.step_timeout < 10**7:
+        raise ProvsimError(f"--step-timeout {args.step_timeout:g}: give a number of seconds greater than 0")
     variables = parse_variables(args.var, args.var_file)
     # Read and simulate everything before printing anything: a bad input must not leave half a report.
     reports = [report for path in args.paths for report in check_path(Path(path), variables, args.seed)]
+    secrets = frozenset(value for report in reports for value in report.pipeline.sensitive)
     if args.backend == "docker" or args.rootfs:
-        documents = _docker_documents(args, reports)
+        documents = _docker_documents(args, reports, secrets)
     else:
         documents = [r.to_dict() for r in reports]
+    # The last line of defence: whatever a reader, a finding or a step quoted, no sensitive value is printed.
+    documents = [masked(document, secrets) for document in documents]
     if args.format == "json":
         print(json.dumps({"pipelines": documents}, indent=2))
     else:
@@ -99,9 +121,29 @@ def run(args: argparse.Namespace) -> int:
     return 0 if ok and all(d["os_state"] is not None for d in documents) else 1
 
 
-def _docker_documents(args: argparse.Namespace, reports: list[PipelineReport]) -> list[dict[str, Any]]:
+def masked(value: Any, secrets: frozenset[str]) -> Any:
+    """A JSON-shaped value with every sensitive value in its strings replaced by ``<sensitive>``.
+
+    >>> masked({"evidence": ["curl -u app:hunter2"], "n": 1}, frozenset({"hunter2"}))
+    {'evidence': ['curl -u app:<sensitive>'], 'n': 1}
+    """
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        return mask(value, secrets)
+    if isinstance(value, dict):
+        return {key: masked(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [masked(item, secrets) for item in value]
+    return value
+
+
+def _docker_documents(
+    args: argparse.Namespace, reports: list[PipelineReport], secrets: frozenset[str]
+) -> list[dict[str, Any]]:
     from ..containers.check import check_pipeline, check_rootfs, check_skips
     from ..containers.engine import no_engine_message, unreachable_reason
+    from ..containers.provisioners import DEFAULT_STEP_TIMEOUT
     from ..model import OsType
 
     why = unreachable_reason()
@@ -115,11 +157,17 @@ def _docker_documents(args: argparse.Namespace, reports: list[PipelineReport]) -
         check_skips(report.pipeline, args.skip_step)
 
     def progress(line: str) -> None:
-        print(f"provsim: {line}", file=sys.stderr)
+        print(f"provsim: {mask(line, secrets)}", file=sys.stderr)
 
     documents = []
     for report in reports:
-        result = check_pipeline(report.pipeline, seed=args.seed, progress=progress, skip=args.skip_step)
+        result = check_pipeline(
+            report.pipeline,
+            seed=args.seed,
+            progress=progress,
+            skip=args.skip_step,
+            step_timeout=args.step_timeout or DEFAULT_STEP_TIMEOUT,
+        )
         documents.append(container_document(report, result))
     if args.rootfs:
         tarball = Path(args.rootfs)

@@ -7,8 +7,8 @@ code of the simulated default; only the disk differs. The platform:
    from the platform);
 2. for a *generalized* registration only, mounts provisioning media built
    from a Faker OS profile read-only at :data:`MEDIA_PATH` (the file is
-   written with mode 0600 on the host and deleted after the boot; the
-   password is never logged);
+   written with mode 0600 on the host and deleted, with its folder, as soon
+   as the agent has read it; the password is never logged);
 3. lets the Linux guest agent decide from the container's disk;
 4. waits at most :attr:`RealBudget.seconds` of real time for the ready report
    (the ``provisioned`` marker holding this VM's instance id), the budget
@@ -18,7 +18,7 @@ code of the simulated default; only the disk differs. The platform:
 
 from __future__ import annotations
 
-import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -118,28 +118,30 @@ def boot(
     """Create a VM from ``image`` with ``profile`` and return what happened."""
     if image.os_type is not OsType.LINUX:
         raise ProvsimError("the Docker backend boots Linux images only; use the default backend for Windows")
-    with tempfile.TemporaryDirectory(prefix="provsim-media-") as media_folder:
-        volumes: dict[str, dict[str, str]] = {}
-        media: str | None = None
+    volumes: dict[str, dict[str, str]] = {}
+    media: str | None = None
+    media_folder: Path | None = None
+    try:
         if image.registered_as is OsState.GENERALIZED:
             media = build_ovf_env(image.os_type, profile)
-            media_file = Path(media_folder) / "ovf-env.xml"
+            media_folder = Path(tempfile.mkdtemp(prefix="provsim-media-"))
+            media_file = media_folder / "ovf-env.xml"
+            # Created 0600 before the password is written: it is never readable by others, even for an instant.
             media_file.touch(mode=0o600)
             media_file.write_text(media)
-            volumes[media_folder] = {"bind": MEDIA_FOLDER, "mode": "ro"}
+            volumes[str(media_folder)] = {"bind": MEDIA_FOLDER, "mode": "ro"}
         machine = run.machine(image.tag, role, volumes)
-        try:
-            on_disk = machine.disk.read_text(MEDIA_PATH)
-            if on_disk != media:
-                raise ProvsimError(
-                    f"the provisioning media in container {machine.container.short_id} is not the OS profile's"
-                )
-            creation = platform.create_vm(image.as_platform_image(), profile, disk=machine.disk, source_vm=source_vm)
-            ready = _wait_ready(machine, creation.vm.instance_id, budget or DEFAULT_BUDGET)
-        finally:
-            # The media leaves with the boot: unmounting is not possible live, so the file goes from the host.
-            for child in Path(media_folder).iterdir():
-                os.remove(child)
+        on_disk = machine.disk.read_text(MEDIA_PATH)
+        if on_disk != media:
+            raise ProvsimError(
+                f"the provisioning media in container {machine.container.short_id} is not the OS profile's"
+            )
+        creation = platform.create_vm(image.as_platform_image(), profile, disk=machine.disk, source_vm=source_vm)
+    finally:
+        # The agent has read the media (or never will): the OS profile's password leaves the host's disk now.
+        if media_folder is not None:
+            shutil.rmtree(media_folder, ignore_errors=True)
+    ready = _wait_ready(machine, creation.vm.instance_id, budget or DEFAULT_BUDGET)
     if ready != (creation.outcome.status.value != "provisioning_timeout"):
         raise ProvsimError(
             f"the container disagrees with the guest agent: ready report seen={ready}, "

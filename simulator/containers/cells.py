@@ -25,7 +25,7 @@ from ..outcome import SourceVm
 from ..platform import AllottedTime, Platform, VirtualMachine
 from ..profile import generate_profile
 from .boot import DEFAULT_BUDGET, ContainerImage, CreatedVm, RealBudget, boot, create_vm
-from .cleanup import Run
+from .cleanup import BUILD_ROLE, Run
 from .evidence import DiskEvidence, observe
 from .machine import Machine
 from .stages import capture, replay, retire, upload, waagent_deprovision
@@ -56,7 +56,7 @@ def platform_image(run: Run) -> ContainerImage:
 def create_build_vm(run: Run, platform: Platform, seed: int, budget: RealBudget = DEFAULT_BUDGET) -> BuildVm:
     """A build VM: the base image booted with a Faker OS profile, provisioned by the guest agent."""
     profile = generate_profile(OsType.LINUX, seed, role="build")
-    started = boot(run, platform, platform_image(run), profile, role="build", budget=budget)
+    started = boot(run, platform, platform_image(run), profile, role=BUILD_ROLE, budget=budget)
     if not started.outcome.succeeded:
         raise ProvsimError(f"the build VM did not provision: {started.outcome.reason}")
     return BuildVm(started.machine, started.vm, profile.admin_username)

@@ -30,7 +30,7 @@ from .boot import ContainerImage, CreatedVm, RealBudget, create_vm
 from .cells import create_build_vm
 from .cleanup import Run
 from .evidence import DiskEvidence, observe
-from .provisioners import StepRun, StepRunner, StepStatus
+from .provisioners import DEFAULT_STEP_TIMEOUT, StepRun, StepRunner, StepStatus
 from .stages import capture, import_rootfs, retire
 
 Progress = Callable[[str], None]
@@ -100,11 +100,13 @@ def check_pipeline(
     run: Run | None = None,
     progress: Progress | None = None,
     skip: Collection[int] = (),
+    step_timeout: float = DEFAULT_STEP_TIMEOUT,
 ) -> ContainerCheck:
     """Build ``pipeline`` in a container and create a VM from each registration of the result.
 
-    ``skip`` numbers (from 1) steps not to run, reported as skipped. Opens (and
-    cleans up) its own :class:`Run` unless one is given.
+    ``skip`` numbers (from 1) steps not to run, reported as skipped;
+    ``step_timeout`` bounds a step that sets no ``timeout`` of its own. Opens
+    (and cleans up) its own :class:`Run` unless one is given.
     """
     if pipeline.os_type is not OsType.LINUX:
         raise ProvsimError(f"{pipeline.location}: the Docker backend runs Linux pipelines only; drop --backend docker")
@@ -112,15 +114,25 @@ def check_pipeline(
     if run is None:
         with Run.start() as own:
             return check_pipeline(
-                pipeline, seed=seed, allotted=allotted, budget=budget, run=own, progress=progress, skip=skip
+                pipeline,
+                seed=seed,
+                allotted=allotted,
+                budget=budget,
+                run=own,
+                progress=progress,
+                skip=skip,
+                step_timeout=step_timeout,
             )
     say = progress or (lambda line: None)
     platform = Platform(allotted or AllottedTime(), seed)
     result = ContainerCheck(pipeline.name, pipeline.os_type)
-    say(f"{pipeline.name}: creating the build VM")
+    say(f"{pipeline.name}: creating the build VM (run {run.run_id})")
     build_vm = create_build_vm(run, platform, seed, budget or RealBudget())
-    runner = StepRunner(build_vm.machine.disk, pipeline, build_vm.user, skip=skip)
-    result.steps = runner.run_all(lambda step_run: say(step_run.describe()))
+    runner = StepRunner(build_vm.machine.disk, pipeline, build_vm.user, skip=skip, step_timeout=step_timeout)
+    result.steps = runner.run_all(
+        lambda step_run: say(step_run.describe()),
+        starting=lambda step: say(f"{step.location}: {step.kind} '{step.name}' starting"),
+    )
     if result.failed_step is not None:
         return result
     result.evidence = observe(build_vm.machine.container, build_vm.user)

@@ -2,7 +2,8 @@
 
 Every container and image a run creates carries ``provsim.run=<run id>``
 (:func:`provsim.containers.engine.labels`). :class:`Run` is a context
-manager: on leaving it, normally, by an exception or by Ctrl-C, it removes
+manager: on leaving it, normally, by an exception, by Ctrl-C or by a stop signal
+(SIGTERM, SIGHUP: see :mod:`provsim.stopping`), it removes
 the run's containers first (an image in use cannot go), then its images. The
 base image is labelled ``provsim=1`` but with no run id: it is a cache and
 stays.
@@ -15,16 +16,17 @@ stays.
 
 from __future__ import annotations
 
-import signal
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import Any
 
+from ..stopping import held
 from . import base_image, machine
-from .engine import LABEL, RUN_LABEL, connect, new_run_id
+from .engine import LABEL, RUN_LABEL, SESSION_LABEL, connect, new_run_id
+
+#: The role of the one machine that runs a template's steps.
+BUILD_ROLE = "build"
 
 
 @dataclass
@@ -42,8 +44,19 @@ class Run:
         return cls(client, base_image.ensure(client), run_id or new_run_id())
 
     def machine(self, image: str, role: str, volumes: dict[str, dict[str, str]] | None = None) -> machine.Machine:
-        """Start a VM-like container from ``image``, labelled with this run."""
-        return machine.start(self.client, image, self.run_id, role, volumes=volumes)
+        """Start a VM-like container from ``image``, labelled with this run.
+
+        Only the build VM (role ``build``) runs a template's steps, and so keeps the ``sudo`` they use.
+        """
+        return machine.start(
+            self.client,
+            image,
+            self.run_id,
+            role,
+            releaser_image=self.base_image,
+            volumes=volumes,
+            runs_template_steps=role == BUILD_ROLE,
+        )
 
     def image_name(self, what: str) -> str:
         """A name for an image this run registers (capture, upload)."""
@@ -61,13 +74,22 @@ class Run:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        with _terminate_as_interrupt():
+        with held():
             self.remove_all()
 
 
-def leftovers(client: Any, run_id: str | None = None) -> tuple[list[str], list[str]]:
-    """Ids of provsim containers and run images (of one run, or of any run) still in the engine."""
-    selector = f"{RUN_LABEL}={run_id}" if run_id else RUN_LABEL
+def leftovers(client: Any, run_id: str | None = None, *, session: str | None = None) -> tuple[list[str], list[str]]:
+    """Ids of provsim containers and run images still in the engine: of one run, one session, or any run.
+
+    A test on an engine that other suites share counts only its own
+    (``session``, see :func:`provsim.containers.engine.session_id`).
+    """
+    if run_id:
+        selector = f"{RUN_LABEL}={run_id}"
+    elif session:
+        selector = f"{SESSION_LABEL}={session}"
+    else:
+        selector = RUN_LABEL
     containers = [c.id for c in client.containers.list(all=True, filters={"label": selector})]
     images = [i.id for i in client.images.list(all=True, filters={"label": selector})]
     return containers, images
@@ -84,27 +106,3 @@ def remove_run(client: Any, run_id: str) -> None:
     for image in client.images.list(all=True, filters=selector):
         with suppress(docker.errors.NotFound):
             client.images.remove(image.id, force=True, noprune=False)
-
-
-@contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """While cleaning up, a second Ctrl-C is held off, so the cleanup finishes."""
-    if sys.platform == "win32":  # pragma: no cover
-        yield
-        return
-    held: list[int] = []
-
-    def hold(signum: int, frame: FrameType | None) -> None:
-        held.append(signum)
-
-    try:
-        previous = signal.signal(signal.SIGINT, hold)
-    except ValueError:  # not the main thread: signals cannot be held here
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if held:
-            raise KeyboardInterrupt

@@ -21,10 +21,13 @@ import re
 import shlex
 import tarfile
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from ..disk import Account
 from ..errors import ProvsimError
+from .faults import engine_fault, is_running
+from .watchdog import Watchdog
 
 #: waagent's sudo rules file (``conf_sudoer`` in ``azurelinuxagent/common/osutil/default.py``).
 SUDOERS = "/etc/sudoers.d/waagent"
@@ -32,8 +35,22 @@ SUDOERS = "/etc/sudoers.d/waagent"
 _SAFE_PATTERN = re.compile(r"^[A-Za-z0-9_./*?\[\]+-]+$")
 #: Where written files wait before they are renamed into place (same filesystem as /etc, so a rename).
 STAGING = "/var/tmp/.provsim-staging"
+#: How long provsim's own commands in a container may take, and how much they may print, before it stops them.
+OPERATION_TIMEOUT = 120.0
+OUTPUT_LIMIT = 16 * 2**20
 LOGIN_UID_MIN = 1000
 NOBODY_UID = 65534
+
+
+@dataclass(frozen=True)
+class Execution:
+    """A streamed command's end: its exit status (None: it never finished), the tail of its output, and its size."""
+
+    exit_code: int | None
+    output: str
+    output_bytes: int
+    timed_out_after: float | None = None
+    """Set when a watchdog stopped the command at this many seconds."""
 
 
 class ContainerDisk:
@@ -44,11 +61,64 @@ class ContainerDisk:
         self._staged = 0
 
     # -- commands ---------------------------------------------------------------------------------
-    def run(self, command: str, *, user: str = "root", environment: dict[str, str] | None = None) -> tuple[int, str]:
-        """Run ``command`` with ``/bin/sh -c`` in the container; returns the exit status and the output."""
-        result = self.container.exec_run(["/bin/sh", "-c", command], user=user, environment=environment)
-        output = result.output.decode("utf-8", "replace") if result.output else ""
-        return int(result.exit_code), output
+    def run(self, command: str, *, user: str = "root", timeout: float = OPERATION_TIMEOUT) -> tuple[int, str]:
+        """Run ``command`` with ``/bin/sh -c`` in the container; returns the exit status and the output.
+
+        After a template's step has run, ``/bin/sh`` and every tool are the
+        template's to replace, so even provsim's own commands are bounded: in
+        time (``timeout``, the container is killed when it passes) and in
+        output (:data:`OUTPUT_LIMIT`).
+        """
+        with Watchdog(self.container, timeout) as watch:
+            try:
+                execution = self.stream(["/bin/sh", "-c", command], user=user, keep=OUTPUT_LIMIT + 1)
+            except Exception as error:
+                raise self._fault(error, f"running '{_short(command)}'") from None
+        if watch.fired:
+            raise ProvsimError(
+                f"container {self.container.short_id}: '{_short(command)}' did not finish within {timeout:g} s, "
+                "so the container was stopped: a step may have replaced a system command"
+            )
+        if execution.exit_code is None:
+            raise engine_fault(self.container, f"running '{_short(command)}'")
+        if execution.output_bytes > OUTPUT_LIMIT:
+            raise ProvsimError(
+                f"container {self.container.short_id}: '{_short(command)}' printed more than "
+                f"{OUTPUT_LIMIT // 2**20} MiB: a step may have replaced a system command"
+            )
+        return execution.exit_code, execution.output
+
+    def _fault(self, error: Exception, doing: str) -> ProvsimError:
+        import docker
+
+        if isinstance(error, docker.errors.DockerException) or not is_running(self.container):
+            return engine_fault(self.container, doing)
+        raise error
+
+    def stream(self, argv: list[str], *, user: str, keep: int) -> Execution:
+        """Run ``argv`` as ``user``, reading its output as it comes and keeping only the last ``keep`` bytes.
+
+        A template's step may print without end: memory stays bounded. There
+        is no deadline here; a :class:`~provsim.containers.watchdog.Watchdog`
+        around the call ends it (and the container) when time is up.
+        """
+        api = self.container.client.api
+        execution = api.exec_create(self.container.id, argv, user=user)["Id"]
+        tail = bytearray()
+        size = 0
+        try:
+            for chunk in api.exec_start(execution, stream=True):
+                size += len(chunk)
+                tail.extend(chunk)
+                del tail[:-keep]
+        except Exception:  # the connection closes when the container is killed: that is the end of the output
+            pass
+        output = bytes(tail).decode("utf-8", "replace")
+        try:
+            exit_code = api.exec_inspect(execution).get("ExitCode")
+        except Exception:  # the container is gone with its execs: the caller asks the engine why
+            exit_code = None
+        return Execution(int(exit_code) if exit_code is not None else None, output, size)
 
     def must(self, command: str) -> str:
         """Run a command that has to succeed (a broken disk operation is a bug, not a guest decision)."""
@@ -88,7 +158,17 @@ class ContainerDisk:
             info.size, info.mode, info.mtime = len(content), mode, int(time.time())
             info.uid = info.gid = owner
             tar.addfile(info, io.BytesIO(content))
-        if not self.container.put_archive(folder, archive.getvalue()):
+        import docker
+
+        try:
+            written = self.container.put_archive(folder, archive.getvalue())
+        except docker.errors.NotFound:
+            if is_running(self.container):
+                raise  # the folder does not exist (callers that expect this make it and retry)
+            raise engine_fault(self.container, f"writing {posixpath.join(folder, name)}") from None
+        except docker.errors.APIError:
+            raise engine_fault(self.container, f"writing {posixpath.join(folder, name)}") from None
+        if not written:
             raise ProvsimError(f"could not write {posixpath.join(folder, name)} in container {self.container.short_id}")
 
     def exists(self, path: str) -> bool:
@@ -148,3 +228,7 @@ class ContainerDisk:
         if sudoers is not None:
             kept = "".join(line + "\n" for line in sudoers.splitlines() if line.split()[:1] != [name])
             self.write_text(SUDOERS, kept, mode=0o440)
+
+
+def _short(command: str, width: int = 60) -> str:
+    return command if len(command) <= width else command[: width - 3] + "..."

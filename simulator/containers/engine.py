@@ -2,7 +2,9 @@
 
 provsim never leaves anything behind: each container and image it creates is
 labelled ``provsim=1`` plus ``provsim.run=<run id>``, so a cleanup (see
-:mod:`provsim.containers.cleanup`) can find exactly what one run made.
+:mod:`provsim.containers.cleanup`) can find exactly what one run made, and
+``provsim.session=<id>`` naming the process (or the ``PROVSIM_SESSION`` a
+caller set), so that suites sharing one engine count only their own objects.
 
     >>> labels("r1")["provsim.run"]
     'r1'
@@ -19,13 +21,29 @@ from ..errors import ProvsimError
 #: Every provsim object has this label; the run id label tells runs apart.
 LABEL = "provsim"
 RUN_LABEL = "provsim.run"
+SESSION_LABEL = "provsim.session"
+#: Set it to tell one provsim process's objects from another's on a shared engine (tests, CI jobs).
+SESSION_ENV = "PROVSIM_SESSION"
 #: Set to 1 to turn "no engine" from a skip into a failure (CI).
 REQUIRE_ENV = "PROVSIM_REQUIRE_DOCKER"
 
 
 def labels(run_id: str, **extra: str) -> dict[str, str]:
     """The labels of an object created by run ``run_id``."""
-    return {LABEL: "1", RUN_LABEL: run_id, **extra}
+    return {LABEL: "1", RUN_LABEL: run_id, SESSION_LABEL: session_id(), **extra}
+
+
+_SESSION: list[str] = []
+
+
+def session_id() -> str:
+    """This process's session: ``PROVSIM_SESSION`` when set, else an id made once per process."""
+    given = os.environ.get(SESSION_ENV, "").strip()
+    if given:
+        return given
+    if not _SESSION:
+        _SESSION.append(uuid.uuid4().hex[:12])
+    return _SESSION[0]
 
 
 def new_run_id() -> str:

@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..disk import GuestDisk
+from ..errors import ProvsimError
 from ..evidence import OsStateReading
 from ..guest.linux import PROVISIONED_MARKER, SAVED_OVF_ENV, SSH_HOST_KEYS
 from ..model import OsState
+from .disk import OPERATION_TIMEOUT
+from .faults import engine_fault, is_running
+from .watchdog import Watchdog
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,28 @@ class DiskEvidence:
         }
 
 
-def observe(container: Any, build_user: str | None = None) -> DiskEvidence:
-    """Look at a running container with testinfra and collect the evidence."""
+def observe(container: Any, build_user: str | None = None, timeout: float = OPERATION_TIMEOUT) -> DiskEvidence:
+    """Look at a running container with testinfra and collect the evidence.
+
+    testinfra runs the container's own ``cat`` and ``stat``, which a step may
+    have replaced: a watchdog stops the container if looking takes longer
+    than ``timeout``.
+    """
+    with Watchdog(container, timeout) as watch:
+        try:
+            return _observe(container, build_user)
+        except Exception as error:
+            if watch.fired:
+                raise ProvsimError(
+                    f"container {container.short_id}: reading the evidence took longer than {timeout:g} s, so the "
+                    "container was stopped: a step may have replaced a system command"
+                ) from None
+            if not is_running(container):
+                raise engine_fault(container, "reading the evidence with testinfra") from None
+            raise error
+
+
+def _observe(container: Any, build_user: str | None) -> DiskEvidence:
     import testinfra
 
     host = testinfra.get_host(f"docker://{container.id}")

@@ -1,29 +1,58 @@
-"""A container that behaves like a VM: its ``/etc`` files are its disk's, not Docker's.
+"""A container that behaves like a VM, and that no step can use to reach the host.
 
-Docker bind-mounts ``/etc/resolv.conf``, ``/etc/hosts`` and ``/etc/hostname``
-into every container, and puts empty placeholders for them in a hidden "init"
-layer. On a VM those are ordinary files of the OS disk, and the real
-``waagent -force -deprovision+user`` deletes ``/etc/resolv.conf`` and rewrites
-``/etc/hostname``: in a plain container it dies with EBUSY (FACTS.md section 3).
+**Its /etc files are its disk's.** Docker bind-mounts ``/etc/resolv.conf``,
+``/etc/hosts`` and ``/etc/hostname`` into every container, and puts empty
+placeholders for them in a hidden "init" layer. On a VM those are ordinary
+files of the OS disk, and the real ``waagent -force -deprovision+user`` deletes
+``/etc/resolv.conf`` and rewrites ``/etc/hostname``: in a plain container it
+dies with EBUSY (FACTS.md section 3). So the three mounts are removed before
+anything runs, and provsim puts back the content the disk had (kept in the
+image's ``provsim.etc`` label when the image was built, captured or uploaded,
+because the placeholders hide it).
 
-So a machine's first process unmounts the three files, and provsim puts back
-the content the disk had (kept in the image's ``provsim.etc`` label when the
-image was built, captured or uploaded, because the placeholders hide it).
+**Why the machine itself holds no CAP_SYS_ADMIN.** Unmounting needs
+CAP_SYS_ADMIN, and nothing narrower grants it. Earlier, the machine held it
+for its whole life, and ``docker exec`` gives every process the container's
+capability set: a template's step could ``mount``, ``unshare -m``, remount
+``/proc/sys`` read-write and reach the host through a cgroup v1
+``release_agent``. Dropping it in the first process does not help (each exec
+gets it back), and wrapping each exec in a dropper does not either: a step can
+replace any binary of the container, the dropper included, before provsim's
+next exec runs it. So the capability never enters the machine at all:
 
-Why CAP_SYS_ADMIN, and only that: ``umount`` needs it, and nothing narrower
-grants it (there is no capability for unmounting alone; a user namespace
-cannot unmount mounts it inherited, they are locked). ``--privileged`` would
-add every capability, all devices and no seccomp or AppArmor confinement; the
-machine keeps Docker's default seccomp profile, no devices, no network
-(``network_mode="none"``). The capability also lets ``hostname`` set the
-kernel's host name, which is what a VM's init does from ``/etc/hostname``.
+- the **machine** runs with :data:`CAPABILITIES` only (what ``sudo``,
+  ``useradd``, ``userdel`` and ``waagent`` need as root: no SYS_ADMIN,
+  SYS_PTRACE, SYS_MODULE, NET_ADMIN, MKNOD or SYS_CHROOT), Docker's default
+  seccomp profile (which refuses ``mount``, ``unshare`` and ``setns`` without
+  SYS_ADMIN), no network, a pids and a memory limit (:class:`Limits`);
+- a short-lived **releaser** container, started from the *base image* (built
+  by provsim, never touched by a template), joins the machine's PID namespace
+  and, from a Python process that has already loaded everything it needs,
+  enters the machine's mount namespace and unmounts the three files
+  (:data:`RELEASE_PROGRAM`). After ``setns`` it executes nothing from the
+  machine's disk: no binary, no library, no Python module, so a booted image
+  built by a hostile template cannot run code with its capability. It holds
+  ``no-new-privileges``, has no network, and is gone before the machine runs
+  anything else. The machine's processes cannot ptrace it (they lack
+  SYS_PTRACE and hold fewer capabilities), so they cannot borrow its
+  capability while it lives.
+
+``--privileged`` is never used: it would add every capability and device.
+Without SYS_ADMIN the kernel's host name cannot be changed from inside, so a
+machine starts with the host name its disk names (``/etc/hostname``), as a VM's
+init sets it at boot; what the agents write later is in ``/etc/hostname``,
+which is what the evidence reads.
+
+Build machines keep the ``sudo`` the template's steps use, so they cannot set
+``no-new-privileges``; VM machines, where only provsim's own commands run as
+root, do.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import time
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,12 +62,59 @@ from .engine import labels
 
 DOCKER_ETC_FILES = ("/etc/resolv.conf", "/etc/hosts", "/etc/hostname")
 ETC_LABEL = "provsim.etc"
-#: The one capability a machine gets (see the module docstring for why).
-CAPABILITIES = ["SYS_ADMIN"]
-#: First process: free the three files, then idle like a booted system waiting for logins.
-INIT = f"umount {' '.join(DOCKER_ETC_FILES)} && touch /run/provsim-unmounted && exec sleep infinity"
+#: Everything a machine's root may do: Docker's defaults without MKNOD, NET_RAW, NET_BIND_SERVICE, SETFCAP,
+#: SETPCAP and SYS_CHROOT, none of which a build step of an image pipeline needs in a container with no network.
+CAPABILITIES = ("CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "SETUID", "SETGID", "KILL", "AUDIT_WRITE")
+#: The releaser needs SYS_ADMIN (umount2, setns) and SYS_CHROOT (setns into a mount namespace), and at least the
+#: machine's capabilities: opening another process's namespace requires holding every capability it holds.
+RELEASER_CAPABILITIES = (*CAPABILITIES, "SYS_ADMIN", "SYS_CHROOT")
+#: The machine's first process: docker-init (``init=True``) reaps children; sleep idles like a booted system.
+IDLE = ["/bin/sleep", "infinity"]
+
+#: Run by the releaser's python3 with the target PID and the file names under /etc to unmount. Everything it calls is
+#: bound before ``setns``: after it, the process's root is the machine's disk, which a template may have rewritten.
+#: A hostile disk could also have swapped ``/etc`` for a symlink to steer the unmount elsewhere (a /proc mask, say),
+#: so ``/etc`` is opened without following symlinks and the names are unmounted relative to it (UMOUNT_NOFOLLOW).
+RELEASE_PROGRAM = r"""
+import ctypes, os, sys
+libc = ctypes.CDLL("libc.so.6", use_errno=True)
+setns, umount2, get_errno = libc.setns, libc.umount2, ctypes.get_errno
+write, leave, open_at, fchdir = os.write, os._exit, os.open, os.fchdir
+directory = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+names = [name.encode() for name in sys.argv[2:]]
+namespace = os.open("/proc/%s/ns/mnt" % sys.argv[1], os.O_RDONLY)
+if setns(namespace, 0x00020000) != 0:
+    write(2, b"setns failed: errno %d\n" % get_errno())
+    leave(3)
+try:
+    fchdir(open_at("etc", directory, dir_fd=open_at("/", directory)))
+except OSError:
+    write(2, b"/etc is not a plain directory on this disk\n")
+    leave(5)
+status = 0
+for name in names:
+    if umount2(name, 2 | 8) != 0:
+        write(2, b"umount /etc/%s failed: errno %d\n" % (name, get_errno()))
+        status = 4
+leave(status)
+"""
 
 EtcState = dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one machine may use: a runaway or hostile step hits these, never the host.
+
+    1024 processes are plenty for a build step and stop a fork bomb; 2 GiB of
+    memory (swap included) is what a small build VM has.
+    """
+
+    pids: int = 1024
+    memory: str = "2g"
+
+
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass
@@ -64,7 +140,7 @@ def decode_etc(value: str | None) -> EtcState:
 
 
 def read_etc(disk: ContainerDisk) -> EtcState:
-    """What the disk holds in the files Docker would hide, read after the machine unmounted them."""
+    """What the disk holds in the files Docker would hide, read after the machine was released."""
     return {path: disk.read_text(path) for path in DOCKER_ETC_FILES}
 
 
@@ -74,47 +150,86 @@ def start(
     run_id: str,
     role: str,
     *,
+    releaser_image: str,
     volumes: dict[str, dict[str, str]] | None = None,
+    runs_template_steps: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Machine:
-    """Start a machine from ``image`` (labelled for cleanup) with its disk's own ``/etc`` files."""
+    """Start a machine from ``image`` (labelled for cleanup) with its disk's own ``/etc`` files.
+
+    ``releaser_image`` is provsim's base image (see the module docstring);
+    ``runs_template_steps`` keeps ``sudo`` working for a build machine.
+    """
+    import docker
+
+    try:
+        restore = decode_etc(client.images.get(image).labels.get(ETC_LABEL))
+    except docker.errors.ImageNotFound:
+        raise ProvsimError(
+            f"image {image} was removed from the engine before a machine could start from it: "
+            "removed from outside the pipeline (another process or a cleanup), not by the template"
+        ) from None
+    hostname = (restore.get("/etc/hostname") or "").strip() or "localhost"
+    security = [] if runs_template_steps else ["no-new-privileges"]
     container = client.containers.run(
         image,
-        ["/bin/sh", "-c", INIT],
+        IDLE,
         detach=True,
         network_mode="none",
-        cap_add=CAPABILITIES,
+        cap_drop=["ALL"],
+        cap_add=list(CAPABILITIES),
         privileged=False,
+        security_opt=security,
+        pids_limit=limits.pids,
+        mem_limit=limits.memory,
+        memswap_limit=limits.memory,
         init=True,
         labels=labels(run_id, **{"provsim.role": role}),
         volumes=volumes or {},
-        hostname="localhost",
+        hostname=hostname[:63],
         # /run is a tmpfs on a VM: nothing in it survives into a capture.
         tmpfs={"/run": "rw,nosuid,nodev,mode=755"},
     )
+    release(client, container, releaser_image, run_id)
     disk = ContainerDisk(container)
-    _wait_unmounted(container, disk)
-    restore = decode_etc(client.images.get(image).labels.get(ETC_LABEL))
     for path, text in restore.items():
         if text is None:
             disk.remove(path)
         else:
             disk.write_text(path, text)
-    name = disk.hostname()
-    disk.run(f"hostname '{name}'")
     return Machine(container, disk, role)
 
 
-def _wait_unmounted(container: Any, disk: ContainerDisk, budget: float = 20.0) -> None:
-    deadline = time.monotonic() + budget
-    while time.monotonic() < deadline:
-        container.reload()
-        if container.status == "exited":
-            logs = container.logs().decode("utf-8", "replace").strip()
+def release(client: Any, container: Any, releaser_image: str, run_id: str, timeout: float = 60.0) -> None:
+    """Unmount Docker's three ``/etc`` files in ``container``'s mount namespace, from a releaser container."""
+    import docker
+
+    releaser = client.containers.run(
+        releaser_image,
+        ["python3", "-c", RELEASE_PROGRAM, "1", *(path.removeprefix("/etc/") for path in DOCKER_ETC_FILES)],
+        detach=True,
+        network_mode="none",
+        pid_mode=f"container:{container.id}",
+        cap_drop=["ALL"],
+        cap_add=list(RELEASER_CAPABILITIES),
+        security_opt=["no-new-privileges"],
+        pids_limit=16,
+        labels=labels(run_id, **{"provsim.role": "releaser"}),
+    )
+    try:
+        try:
+            status = int(releaser.wait(timeout=timeout).get("StatusCode", -1))
+        except Exception as error:  # the SDK raises requests' ReadTimeout or ConnectionError here
             raise ProvsimError(
-                f"the machine could not free Docker's /etc files ({logs or 'no output'}): "
-                "the engine must allow CAP_SYS_ADMIN for unprivileged containers"
+                f"container {container.short_id}: Docker's /etc files were not released within {timeout:g} s "
+                f"({type(error).__name__}): the engine is overloaded or stopped"
+            ) from None
+        if status != 0:
+            logs = releaser.logs().decode("utf-8", "replace").strip().replace("\n", "; ")
+            raise ProvsimError(
+                f"container {container.short_id}: Docker's /etc files could not be released ({logs or status}): "
+                "the engine must allow SYS_ADMIN for an unprivileged container and joining another's PID namespace"
             )
-        if disk.exists("/run/provsim-unmounted"):
-            return
-        time.sleep(0.05)
-    raise ProvsimError(f"container {container.short_id} did not start within {budget:g} s")
+    finally:
+        with suppress(docker.errors.NotFound):
+            releaser.remove(force=True)

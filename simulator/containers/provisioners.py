@@ -16,6 +16,18 @@ never silently; so is a step the user asked to skip (``--skip-step N``: the
 containers have no network, so a step that downloads packages cannot run).
 A failing step stops the build: its output is kept, with a hint when it looks
 like the missing network was the cause.
+
+Template code is untrusted, so every step is bounded:
+
+- in **time**: the provisioner's own ``timeout`` (Packer's ``timeout = "5m"``)
+  or else :data:`DEFAULT_STEP_TIMEOUT` (``--step-timeout``); when it passes the
+  build container is killed (:mod:`~provsim.containers.watchdog`), which ends
+  everything the step started, and the step is reported as timed out;
+- in **output**: only the last :data:`OUTPUT_TAIL` bytes are kept;
+- in **what it shows**: the step's environment (``{{ .Vars }}``) is written to
+  a file in the container, never put on a command line (``docker exec``'s
+  arguments are on the host's process list and in ``docker events``), and the
+  pipeline's sensitive values are masked in everything kept.
 """
 
 from __future__ import annotations
@@ -25,13 +37,17 @@ import posixpath
 import re
 import tarfile
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
+from ..errors import ProvsimError
+from ..masking import mask
 from ..pipeline.aib import LINUX_DEPROVISION, LINUX_DEPROVISION_SCRIPT
 from ..pipeline.model import Pipeline, Step
-from .disk import ContainerDisk
+from .disk import ContainerDisk, Execution
+from .faults import engine_fault, is_running
+from .watchdog import Watchdog
 
 DEFAULT_SHEBANG = "/bin/sh -e"
 DEFAULT_EXECUTE = "chmod +x {{ .Path }}; {{ .Vars }} {{ .Path }}"
@@ -40,6 +56,12 @@ AIB_DEPROVISION_SCRIPT = LINUX_DEPROVISION_SCRIPT
 AIB_DEPROVISION_COMMANDS = (LINUX_DEPROVISION,)
 #: Packer's remote folder for uploaded scripts.
 REMOTE_FOLDER = "/tmp"
+#: A step without a ``timeout`` of its own gets this many seconds. Packer sets none, and AIB bounds only the whole
+#: build (``buildTimeoutInMinutes``, 4 hours by default); a CI gate cannot wait that long on a step that hangs, and
+#: a container step has no network to wait for: 15 minutes fit a long compile and stop a ``sleep infinity``.
+DEFAULT_STEP_TIMEOUT = 15 * 60.0
+#: How much of a step's output is kept (its end, where the error is).
+OUTPUT_TAIL = 64 * 1024
 _PATH = re.compile(r"\{\{\s*\.Path\s*\}\}")
 _VARS = re.compile(r"\{\{\s*\.Vars\s*\}\}")
 _REBOOT = re.compile(r"^\s*(sudo\s+)?(reboot|shutdown\s+-r|systemctl\s+reboot|init\s+6)\b")
@@ -69,11 +91,16 @@ class StepRun:
     reason: str = ""
     exit_code: int | None = None
     output: str = ""
+    output_bytes: int = 0
+    """How much the step printed; ``output`` keeps the last :data:`OUTPUT_TAIL` bytes of it."""
+    timed_out: bool = False
 
     def describe(self) -> str:
         """One line: where the step is, what it is, what happened."""
         head = f"{self.step.location}: {self.step.kind} '{self.step.name}' {self.status.value}"
         if self.status is StepStatus.SKIPPED:
+            return f"{head}: {self.reason}"
+        if self.timed_out:
             return f"{head}: {self.reason}"
         if self.status is StepStatus.FAILED:
             return f"{head} (exit {self.exit_code}): {self.reason}"
@@ -99,19 +126,34 @@ def packer_vars(environment_vars: tuple[str, ...], pipeline: Pipeline) -> str:
 class StepRunner:
     """Runs a pipeline's steps on a build container as ``user`` (the build VM's SSH user)."""
 
-    def __init__(self, disk: ContainerDisk, pipeline: Pipeline, user: str, skip: Collection[int] = ()) -> None:
+    def __init__(
+        self,
+        disk: ContainerDisk,
+        pipeline: Pipeline,
+        user: str,
+        skip: Collection[int] = (),
+        step_timeout: float = DEFAULT_STEP_TIMEOUT,
+    ) -> None:
+        if step_timeout <= 0:
+            raise ProvsimError(f"--step-timeout {step_timeout:g}: give a number of seconds greater than 0")
         self.disk = disk
         self.pipeline = pipeline
         self.user = user
+        self.step_timeout = step_timeout
         # Steps are told apart by identity: two steps with the same text are still two steps.
         self._numbers = {id(step): number for number, step in enumerate(pipeline.steps, start=1)}
         self._skip = frozenset(skip)
         self._uploads = 0
+        self._uids: dict[str, int] = {}
 
-    def run_all(self, progress: Callable[[StepRun], None] | None = None) -> list[StepRun]:
-        """Run every step in order, telling ``progress`` of each; stop after the first failure."""
+    def run_all(
+        self, progress: Callable[[StepRun], None] | None = None, starting: Callable[[Step], None] | None = None
+    ) -> list[StepRun]:
+        """Run every step in order, telling ``starting`` and ``progress`` of each; stop after the first failure."""
         runs: list[StepRun] = []
         for step in self.pipeline.steps:
+            if starting is not None and self.cannot_run(step) is None:
+                starting(step)
             run = self.run(step)
             runs.append(run)
             if progress is not None:
@@ -131,11 +173,20 @@ class StepRunner:
             result = self._file(step)
         else:
             result = self._shell(step)
-        if result.status is StepStatus.FAILED and _NO_NETWORK.search(_without_sudo_noise(result.output)):
+        if (
+            result.status is StepStatus.FAILED
+            and not result.timed_out
+            and _NO_NETWORK.search(_without_sudo_noise(result.output))
+        ):
             number = self._numbers.get(id(step), "N")
             hint = f"; provsim's containers have no network: if this step downloads, pass --skip-step {number}"
-            result = StepRun(step, result.status, result.reason + hint, result.exit_code, result.output)
-        return result
+            result = replace(result, reason=result.reason + hint)
+        secrets = self.pipeline.sensitive
+        return replace(result, reason=mask(result.reason, secrets), output=mask(result.output, secrets))
+
+    def timeout_of(self, step: Step) -> float:
+        """The step's own ``timeout`` when the template sets one, else the runner's default."""
+        return step.timeout if step.timeout else self.step_timeout
 
     def cannot_run(self, step: Step) -> str | None:
         """Why ``step`` cannot run in a Linux container, or None when it can."""
@@ -164,21 +215,40 @@ class StepRunner:
             shebang = step.inline_shebang or DEFAULT_SHEBANG
             scripts.append(f"#!{shebang}\n" + "".join(f"{command}\n" for command in step.inline))
         scripts.extend(script.text or "" for script in step.scripts)
-        outputs = []
+        runs = []
         for text in scripts:
-            status, output = self._execute(step, text)
-            outputs.append(output)
-            if status != 0:
-                return StepRun(step, StepStatus.FAILED, _last_lines(output), status, "".join(outputs))
-        return StepRun(step, StepStatus.RAN, exit_code=0, output="".join(outputs))
+            self._uploads += 1
+            path = f"{REMOTE_FOLDER}/script_{self._uploads}.sh"
+            self.disk.put_file(REMOTE_FOLDER, posixpath.basename(path), text.encode(), mode=0o755, owner=self._uid())
+            command = _PATH.sub(path, step.execute_command or DEFAULT_EXECUTE)
+            command = _VARS.sub(packer_vars(step.environment_vars, self.pipeline), command)
+            runs.append(self._execute(step, command, self.user))
+            if runs[-1].exit_code != 0:
+                break
+        return _step_run(step, runs)
 
-    def _execute(self, step: Step, text: str) -> tuple[int, str]:
+    def _execute(self, step: Step, command: str, user: str) -> Execution:
+        """Run one command of ``step`` as ``user``, bounded in time and output.
+
+        The command (with the step's environment in it) goes into a file that
+        the shell deletes first thing; only ``/bin/sh <file>`` is on the
+        command line.
+        """
         self._uploads += 1
-        path = f"{REMOTE_FOLDER}/script_{self._uploads}.sh"
-        self.disk.put_file(REMOTE_FOLDER, posixpath.basename(path), text.encode(), mode=0o755, owner=self._uid())
-        command = _PATH.sub(path, step.execute_command or DEFAULT_EXECUTE)
-        command = _VARS.sub(packer_vars(step.environment_vars, self.pipeline), command)
-        return self.disk.run(command, user=self.user)
+        name = f".provsim-command-{self._uploads}"
+        wrapper = f'rm -f -- "$0"\n{command}\n'
+        self.disk.put_file(REMOTE_FOLDER, name, wrapper.encode(), mode=0o600, owner=self._uid(user))
+        seconds = self.timeout_of(step)
+        with Watchdog(self.disk.container, seconds) as watch:
+            try:
+                execution = self.disk.stream(["/bin/sh", f"{REMOTE_FOLDER}/{name}"], user=user, keep=OUTPUT_TAIL)
+            except Exception:
+                raise engine_fault(self.disk.container, f"running {step.location} {step.name}") from None
+        if watch.fired:
+            return Execution(None, execution.output, execution.output_bytes, timed_out_after=seconds)
+        if execution.exit_code is None or not is_running(self.disk.container):
+            raise engine_fault(self.disk.container, f"running {step.location} {step.name}")
+        return execution
 
     # -- file ----------------------------------------------------------------------------------
     def _file(self, step: Step) -> StepRun:
@@ -210,9 +280,12 @@ class StepRunner:
         info.uname = info.gname = ""
         return info
 
-    def _uid(self) -> int:
-        status, output = self.disk.run(f"id -u {_quote(self.user)}")
-        return int(output.strip()) if status == 0 and output.strip().isdigit() else 0
+    def _uid(self, user: str | None = None) -> int:
+        user = user or self.user
+        if user not in self._uids:
+            status, output = self.disk.run(f"id -u {_quote(user)}")
+            self._uids[user] = int(output.strip()) if status == 0 and output.strip().isdigit() else 0
+        return self._uids[user]
 
     # -- AIB's hidden deprovision ---------------------------------------------------------------------------
     def _aib_deprovision(self, step: Step) -> StepRun:
@@ -222,11 +295,34 @@ class StepRunner:
             how = "AIB's default commands"
         else:
             how = f"the customizer's {AIB_DEPROVISION_SCRIPT}"
-        status, output = self.disk.run(f"sudo sh {AIB_DEPROVISION_SCRIPT}", user=self.user)
-        output = f"[provsim] ran {how}\n{output}"
-        if status != 0:
-            return StepRun(step, StepStatus.FAILED, _last_lines(output), status, output)
-        return StepRun(step, StepStatus.RAN, exit_code=0, output=output)
+        execution = self._execute(step, f"sudo sh {AIB_DEPROVISION_SCRIPT}", self.user)
+        note = f"[provsim] ran {how}\n"
+        execution = replace(execution, output=note + execution.output, output_bytes=execution.output_bytes + len(note))
+        return _step_run(step, [execution])
+
+
+def _step_run(step: Step, executions: list[Execution]) -> StepRun:
+    """One step's result from the commands it ran (the last one decides)."""
+    output = "".join(execution.output for execution in executions)[-OUTPUT_TAIL:]
+    size = sum(execution.output_bytes for execution in executions)
+    last = executions[-1]
+    if last.timed_out_after is not None:
+        reason = (
+            f"timed out after {_duration(last.timed_out_after)} and was stopped (set the provisioner's "
+            f"'timeout', or pass --step-timeout SECONDS); last output: {_last_lines(output)}"
+        )
+        return StepRun(step, StepStatus.FAILED, reason, None, output, size, timed_out=True)
+    if last.exit_code != 0:
+        return StepRun(step, StepStatus.FAILED, _last_lines(output), last.exit_code, output, size)
+    return StepRun(step, StepStatus.RAN, exit_code=0, output=output, output_bytes=size)
+
+
+def _duration(seconds: float) -> str:
+    """
+    >>> _duration(900), _duration(2.5), _duration(5400)
+    ('15 min', '2.5 s', '90 min')
+    """
+    return f"{seconds / 60:g} min" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g} s"
 
 
 def _without_sudo_noise(output: str) -> str:

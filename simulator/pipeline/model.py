@@ -69,6 +69,8 @@ class Step:
     content: str | None = None
     hidden: bool = False
     inline_lines: tuple[int | None, ...] = ()
+    timeout: float | None = None
+    """Seconds the tool gives this step (Packer's provisioner ``timeout``); None: the runner's default."""
 
     def texts(self) -> list[tuple[str, Location]]:
         """Every command line this step runs, with where it was written."""

@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ProvsimError
+from ..masking import mask
 from ..model import OsType
+from . import shapes
 from .model import Location, Pipeline, Step, Target, TargetKind, Tool
-from .sources import line_of
+from .packer_steps import leaves
+from .sources import TextLines, text_lines
 
 RESOURCE_TYPE = "microsoft.virtualmachineimages/imagetemplates"
 LINUX_DEPROVISION_SCRIPT = "/tmp/DeprovisioningScript.sh"
@@ -55,8 +58,8 @@ def is_aib(document: Any) -> bool:
     return bool(image_templates(document))
 
 
-def image_templates(document: Any) -> list[dict[str, Any]]:
-    if not isinstance(document, dict):
+def image_templates(document: Any, depth: int = 0) -> list[dict[str, Any]]:
+    if not isinstance(document, dict) or depth > 8:  # ARM nests child resources a level or two deep
         return []
     kind = str(document.get("type", "")).lower()
     # AIB's own VHD quick start says just "Microsoft.VirtualMachineImages", and its validator sample
@@ -68,17 +71,30 @@ def image_templates(document: Any) -> list[dict[str, Any]]:
         return [document]
     found: list[dict[str, Any]] = []
     for resource in document.get("resources", []) if isinstance(document.get("resources"), list) else []:
-        found.extend(image_templates(resource))
+        found.extend(image_templates(resource, depth + 1))
     return found
+
+
+#: ARM parameter types whose values are secrets: ARM itself never shows them.
+SECURE_TYPES = ("securestring", "secureobject")
 
 
 def read_aib(path: Path, document: dict[str, Any], text: str) -> list[Pipeline]:
     """One pipeline per image template in the document."""
-    parameters = {
-        name: spec.get("defaultValue")
-        for name, spec in (document.get("parameters") or {}).items()
-        if isinstance(spec, dict)
-    }
+    lines = text_lines(text)
+    where_parameters = str(Location(str(path), lines.find('"parameters"')))
+    declared = shapes.mapping(document.get("parameters"), where_parameters, "parameters")
+    parameters: dict[str, Any] = {}
+    sensitive: set[str] = set()
+    for name, spec in declared.items():
+        if not isinstance(spec, dict):
+            raise ProvsimError(
+                f"{where_parameters}: parameter {name!r} is {shapes.kind_of(spec)}; ARM takes an object, "
+                '{"type": "string", "defaultValue": ...}'
+            )
+        parameters[name] = spec.get("defaultValue")
+        if str(spec.get("type", "")).lower() in SECURE_TYPES:
+            sensitive |= leaves(spec.get("defaultValue"))
 
     def resolve(value: Any) -> Any:
         if isinstance(value, str):
@@ -94,32 +110,51 @@ def read_aib(path: Path, document: dict[str, Any], text: str) -> list[Pipeline]:
 
     pipelines = []
     cursor = 1
-    for template in image_templates(document):
-        template = resolve(template)
-        start = line_of(text, "imageTemplates", cursor) or 1
-        cursor = start + 1
-        pipelines.append(_pipeline(path, template, text, start))
+    try:
+        for template in image_templates(document):
+            start = lines.find("imageTemplates", cursor) or lines.find('"properties"', cursor) or cursor
+            cursor = start + 1
+            # Lines are looked up with the template as written (its values appear in the text), then resolved.
+            pipeline = _pipeline(path, template, resolve, lines, start)
+            pipeline.sensitive = frozenset(sensitive)
+            pipelines.append(pipeline)
+    except ProvsimError as error:
+        raise ProvsimError(mask(error.message, sensitive)) from None
     return pipelines
 
 
-def _pipeline(path: Path, template: dict[str, Any], text: str, start: int) -> Pipeline:
-    properties = template.get("properties") or {}
-    name = str(template.get("name") or path.stem)
+def _pipeline(path: Path, written: dict[str, Any], resolve: Any, lines: TextLines, start: int) -> Pipeline:
+    def at(key: str, begin: int = start) -> str:
+        return str(Location(str(path), lines.find(f'"{key}"', begin) or begin))
+
+    template = resolve(written)
+    properties = shapes.mapping(template.get("properties"), at("properties"), "properties", optional=False)
+    written_properties = written.get("properties") if isinstance(written.get("properties"), dict) else {}
+    name = shapes.text(template.get("name"), at("name"), "name") or path.stem
     location = Location(str(path), start)
-    customize = properties.get("customize") or []
-    os_type = _os_type(properties, customize, location)
+    customize = shapes.objects(
+        properties.get("customize"), at("customize"), "customize", 'write a list, [{"type": "Shell", ...}]'
+    )
+    written_customize = written_properties.get("customize") if isinstance(written_properties, dict) else None
+    if not isinstance(written_customize, list) or len(written_customize) != len(customize):
+        written_customize = customize
+    os_type = _os_type(properties, customize, location, at("source"))
     pipeline = Pipeline(str(path), Tool.AIB, name, os_type, location)
-    cursor = line_of(text, '"customize"', start) or start
-    for index, customizer in enumerate(customize, start=1):
-        kind = str(customizer.get("type", "")).lower()
-        label = str(customizer.get("name") or f"customizer #{index}")
-        line = line_of(text, f'"{customizer.get("name")}"', cursor) if customizer.get("name") else None
-        line = line or line_of(text, f'"{customizer.get("type")}"', cursor) or cursor
+    cursor = lines.find('"customize"', start) or start
+    for index, (customizer, as_written) in enumerate(zip(customize, written_customize, strict=True), start=1):
+        here = str(Location(str(path), cursor))
+        kind = (shapes.text(customizer.get("type"), here, f"customizer #{index}: type") or "").lower()
+        label = shapes.text(customizer.get("name"), here, f"customizer #{index}: name") or f"customizer #{index}"
+        written_name = as_written.get("name") if isinstance(as_written, dict) else None
+        written_type = as_written.get("type") if isinstance(as_written, dict) else None
+        line = lines.find(f'"{written_name}"', cursor) if isinstance(written_name, str) and written_name else None
+        line = line or (lines.find(f'"{written_type}"', cursor) if isinstance(written_type, str) else None) or cursor
         cursor = line + 1
         where = Location(str(path), line)
         if kind not in CUSTOMIZERS:
+            shown = customizer.get("type") if isinstance(customizer.get("type"), str) else None
             raise ProvsimError(
-                f"{where}: unknown customizer type {customizer.get('type')!r}; AIB knows Shell, PowerShell, File, "
+                f"{where}: unknown customizer type {shown!r}; AIB knows Shell, PowerShell, File, "
                 "WindowsRestart and WindowsUpdate"
             )
         pipeline.steps.append(_step(kind, label, customizer, where))
@@ -135,19 +170,32 @@ def _pipeline(path: Path, template: dict[str, Any], text: str, start: int) -> Pi
             hidden=True,
         )
     )
-    distribute_line = line_of(text, '"distribute"', start) or start
-    for entry in properties.get("distribute") or []:
-        pipeline.targets.append(
-            _target(
-                entry, Location(str(path), line_of(text, f'"{entry.get("type")}"', distribute_line) or distribute_line)
-            )
-        )
+    distribute_line = lines.find('"distribute"', start) or start
+    distribute = shapes.objects(
+        properties.get("distribute"),
+        at("distribute"),
+        "distribute",
+        'write a list, [{"type": "ManagedImage", ...}]',
+        optional=False,
+    )
+    cursor = distribute_line
+    for index, entry in enumerate(distribute, start=1):
+        here = str(Location(str(path), cursor))
+        kind = shapes.text(entry.get("type"), here, f"distribute entry #{index}: type") or ""
+        line = (lines.find(f'"{kind}"', cursor) if kind else None) or cursor
+        cursor = line + 1
+        pipeline.targets.append(_target(entry, kind, Location(str(path), line)))
     return pipeline
 
 
-def _os_type(properties: dict[str, Any], customize: list[dict[str, Any]], location: Location) -> OsType:
-    source = properties.get("source") or {}
-    words = " ".join(str(source.get(key, "")) for key in ("publisher", "offer", "sku", "imageId", "imageVersionId"))
+def _os_type(properties: dict[str, Any], customize: list[dict[str, Any]], location: Location, at: str) -> OsType:
+    source = shapes.mapping(
+        properties.get("source"), at, "source", 'write an object, {"type": "PlatformImage", ...}', optional=False
+    )
+    words = " ".join(
+        shapes.text(source.get(key), at, f"source {key}") or ""
+        for key in ("publisher", "offer", "sku", "imageId", "imageVersionId")
+    )
     kinds = {str(c.get("type", "")).lower() for c in customize}
     if "windows" in words.lower() or kinds & set(_WINDOWS_CUSTOMIZERS):
         return OsType.WINDOWS
@@ -160,17 +208,22 @@ def _os_type(properties: dict[str, Any], customize: list[dict[str, Any]], locati
 
 
 def _step(kind: str, label: str, customizer: dict[str, Any], where: Location) -> Step:
-    inline = customizer.get("inline") or []
-    remote = tuple(str(customizer[k]) for k in ("scriptUri", "sourceUri") if customizer.get(k))
+    def field(name: str) -> str | None:
+        return shapes.text(customizer.get(name), str(where), f"{label}: {name}")
+
+    inline = shapes.texts(customizer.get("inline"), str(where), f"{label}: inline")
+    remote = tuple(value for value in (field("scriptUri"), field("sourceUri")) if value)
     if kind == "file":
-        return Step("file", label, where, remote=remote, destination=str(customizer.get("destination") or ""))
+        return Step("file", label, where, remote=remote, destination=field("destination") or "")
     step_kind = {"windowsrestart": "windows-restart", "windowsupdate": "windows-update"}.get(kind, kind)
-    return Step(step_kind, label, where, inline=tuple(str(line) for line in inline), remote=remote)
+    return Step(step_kind, label, where, inline=inline, remote=remote)
 
 
-def _target(entry: dict[str, Any], where: Location) -> Target:
-    kind = str(entry.get("type", ""))
-    name = str(entry.get("runOutputName") or entry.get("imageId") or entry.get("galleryImageId") or kind)
+def _target(entry: dict[str, Any], kind: str, where: Location) -> Target:
+    def field(name: str) -> str | None:
+        return shapes.text(entry.get(name), str(where), f"distribute {kind}: {name}")
+
+    name = field("runOutputName") or field("imageId") or field("galleryImageId") or kind
     targets = {"managedimage": TargetKind.MANAGED_IMAGE, "sharedimage": TargetKind.GALLERY_IMAGE, "vhd": TargetKind.VHD}
     if kind.lower() not in targets:
         raise ProvsimError(f"{where}: unknown distribute type {kind!r}; AIB knows ManagedImage, SharedImage and VHD")

@@ -6,22 +6,41 @@ one :class:`Pipeline` per azure-arm source a build uses. Strings are
 interpolated for ``var.*``, ``local.*`` and ``path.root``; other expressions
 (functions) are left as written. python-hcl2 gives no line numbers, so they
 are found by searching the source text.
+
+Blocks are checked as Packer checks them: a ``source`` takes two labels, a
+``provisioner`` one, a ``build`` none, and a name declared twice is refused.
+Values follow Packer's rules: a variable's value, however given, is text and
+never expanded again (``--var x='${var.y}'`` stays as written), so values
+cannot multiply; each local is evaluated once, a cycle of locals is refused
+naming its members, and no string may grow beyond :data:`MAX_STRING`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..errors import ProvsimError
+from ..masking import mask
+from . import shapes
 from .model import Location, Pipeline, Tool
-from .packer_steps import os_type_of, packer_step, packer_targets
-from .sources import line_of, read_text
+from .packer_steps import leaves, os_type_of, packer_step, packer_targets, secret_values
+from .sources import line_of, read_text, text_lines
 from .variables import PackerVariables
 
-# "$${" is HCL's escape for a literal "${": not a reference.
-_REFERENCE = re.compile(r"(?<!\$)\$\{\s*(var|local|path)\.([A-Za-z0-9_-]+)\s*\}")
+# "$${" is HCL's escape for a literal "${": not a reference. One pattern for both, so text a
+# reference brings in is never scanned again.
+_REFERENCE = re.compile(r"\$\$\{|\$\{\s*(var|local|path)\.([A-Za-z0-9_-]+)\s*\}")
+_WHOLE_REFERENCE = re.compile(r"^\$\{\s*(var|local|path)\.([A-Za-z0-9_-]+)\s*\}$")
+#: The longest string interpolation may build. Packer has no such limit, but it evaluates each
+#: local once and so never builds a string longer than the template could spell out; locals that
+#: double one another thirty times would spell out 2^30 copies. A real template's longest value
+#: (an inline script) is a few KiB: 1 MiB refuses only such blow-ups, with the local that crosses it.
+MAX_STRING = 1024 * 1024
+
+Resolve = Callable[[Any], Any]
 
 
 class _Template:
@@ -29,33 +48,56 @@ class _Template:
 
     def __init__(self) -> None:
         self.variables: dict[str, Any] = {}
+        self.sensitive_variables: set[str] = set()
         self.locals: dict[str, Any] = {}
-        self.sources: dict[str, tuple[dict[str, Any], Path, str]] = {}
-        self.builds: list[tuple[dict[str, Any], Path, str]] = []
+        self.sensitive_locals: set[str] = set()
+        self.declared_at: dict[str, Location] = {}
+        self.sources: dict[str, tuple[dict[str, Any], Path, str, int | None]] = {}
+        self.builds: list[tuple[dict[str, Any], Path, str, int | None]] = []
         self.texts: dict[Path, str] = {}
 
     def where(self, reference: str) -> Location | None:
         """The first line outside a comment that mentions ``reference`` (python-hcl2 gives no lines)."""
         for path, text in self.texts.items():
-            for number, line in enumerate(text.splitlines(), start=1):
-                code = line.strip()
-                if reference in line and not code.startswith(("#", "//", "/*", "*")):
+            lines = text_lines(text)
+            offset = text.find(reference)
+            while offset >= 0:
+                number = lines.line_at(offset)
+                code = lines.line(number).strip()
+                if not code.startswith(("#", "//", "/*", "*")):
                     return Location(str(path), number)
+                offset = text.find(reference, lines.starts[number] if number < lines.lines() else len(text))
         return None
 
+    def declare(self, kind: str, name: str, where: Location) -> None:
+        key = f"{kind}.{name}"
+        if key in self.declared_at:
+            raise ProvsimError(
+                f"{where}: {kind} {name!r} is declared twice (first at {self.declared_at[key]}); Packer refuses "
+                "a duplicate, keep one"
+            )
+        self.declared_at[key] = where
 
-def parse_hcl(path: Path, text: str) -> dict[str, Any]:
-    """The blocks and attributes of an HCL file's ``text``, strings unquoted."""
+
+def parse_hcl_raw(path: Path, text: str) -> dict[str, Any]:
+    """python-hcl2's reading of ``text``: strings still quoted, blocks marked ``__is_block__``."""
     import hcl2  # a heavy import: only when an HCL file is read
 
     try:
         document: dict[str, Any] = hcl2.loads(text)
+    except RecursionError:
+        raise ProvsimError(f"{path}: nested too deeply to read; no template nests like that, fix the file") from None
     except Exception as error:  # lark raises several types; all mean "not valid HCL"
         line = getattr(error, "line", None)
         column = getattr(error, "column", None)
         where = f"{path}:{line}:{column}" if line else str(path)
         raise ProvsimError(f"{where}: not valid HCL ({_syntax_problem(error)}); fix the syntax") from None
-    unquoted: dict[str, Any] = _unquote(document)
+    return document
+
+
+def parse_hcl(path: Path, text: str) -> dict[str, Any]:
+    """The blocks and attributes of an HCL file's ``text``, strings unquoted."""
+    unquoted: dict[str, Any] = _unquote(parse_hcl_raw(path, text))
     return unquoted
 
 
@@ -71,10 +113,12 @@ def _syntax_problem(error: Exception) -> str:
         return "the file ends too early; truncated file?"
     if token is not None:
         shown = str(token).strip().splitlines()[0] if str(token).strip() else str(token)
-        return f"unexpected {shown!r}"
+        return f"unexpected {shown[:60]!r}"
     char = getattr(error, "char", None)
     if char is not None:
         return f"unexpected character {char!r}"
+    if isinstance(error, ValueError) and "digits" in str(error):
+        return "a number too long to convert; write it as a string"
     text = str(error).strip()
     return text.splitlines()[0][:120] if text else type(error).__name__
 
@@ -90,6 +134,60 @@ def _unquote(value: Any) -> Any:
     return value
 
 
+_LABELS = {0: "no label", 1: "one label", 2: "two labels"}
+_EXAMPLES = {
+    "variable": 'variable "name" { ... }',
+    "local": 'local "name" { expression = ... }',
+    "locals": "locals { ... }",
+    "variables": "variables { ... }",
+    "source": 'source "azure-arm" "name" { ... }',
+    "build": "build { ... }",
+    "provisioner": 'provisioner "shell" { ... }',
+}
+
+
+def _block_lines(text: str, block_type: str, start: int = 0, nested: bool = False) -> list[int]:
+    """The lines where ``block_type`` blocks open, in order (at the start of a line when not ``nested``)."""
+    indent = r"[ \t]*" if nested else ""
+    pattern = re.compile(rf"^{indent}{re.escape(block_type)}\b[^=\n]*\{{", re.MULTILINE)
+    lines = text_lines(text)
+    return [lines.line_at(match.start()) for match in pattern.finditer(text, start)]
+
+
+def _blocks(
+    body: dict[str, Any], block_type: str, labels: int, where: Callable[[int], Location]
+) -> list[tuple[tuple[str, ...], dict[str, Any], Location]]:
+    """The ``block_type`` blocks of a raw body: their labels, raw body and place, refusing a wrong shape."""
+    value = body.get(block_type)
+    if value is None:
+        return []
+    example = _EXAMPLES.get(block_type, f"{block_type} {{ ... }}")
+    if not isinstance(value, list):
+        raise ProvsimError(
+            f"{where(0)}: {block_type} is an attribute ({shapes.kind_of(value)}), not a block; write {example}"
+        )
+    found: list[tuple[tuple[str, ...], dict[str, Any], Location]] = []
+    for index, item in enumerate(value):
+        place = where(index)
+        names: list[str] = []
+        node: Any = item
+        while isinstance(node, dict) and "__is_block__" not in node and len(node) == 1:
+            ((key, node),) = node.items()
+            names.append(str(_unquote(key)))
+        if not isinstance(node, dict) or "__is_block__" not in node:
+            raise ProvsimError(f"{place}: {block_type} is an attribute, not a block; write {example}")
+        if len(names) != labels:
+            raise ProvsimError(
+                f"{place}: a {block_type} block takes {_LABELS[labels]}, this one has {len(names)}; write {example}"
+            )
+        found.append((tuple(names), node, place))
+    return found
+
+
+def _placer(path: Path, lines: list[int]) -> Callable[[int], Location]:
+    return lambda index: Location(str(path), lines[index] if index < len(lines) else None)
+
+
 def read_packer_hcl(path: Path, variables: PackerVariables) -> list[Pipeline]:
     """Pipelines of a .pkr.hcl file, or of every .pkr.hcl file in a folder."""
     files = sorted(path.glob("*.pkr.hcl")) if path.is_dir() else [path]
@@ -99,137 +197,223 @@ def read_packer_hcl(path: Path, variables: PackerVariables) -> list[Pipeline]:
     for file in files:
         text = read_text(file)
         template.texts[file] = text
-        document = parse_hcl(file, text)
-        for block in document.get("variable", []):
-            for name, body in block.items():
-                template.variables[name] = body.get("default") if isinstance(body, dict) else None
-        for block in document.get("variables", []):  # the older form: names and defaults in one block
-            template.variables.update(block)
-        for block in document.get("locals", []):
-            template.locals.update(block)
-        for block in document.get("source", []):
-            for kind, named in block.items():
-                for name, body in named.items():
-                    template.sources[f"{kind}.{name}"] = (body, file, text)
-        template.builds.extend((body, file, text) for body in document.get("build", []))
+        _read_file(template, file, text, parse_hcl_raw(file, text))
     variables.apply(template.variables, path, hcl=True)
-    # Packer's path.root is the template's folder; absolute, so scripts below it resolve from anywhere.
-    root = str((path if path.is_dir() else path.parent).resolve())
-    pipelines: list[Pipeline] = []
-    for build, file, text in template.builds:
-        for reference in _build_sources(build):
-            # Packer also accepts "sources." (seen in published templates).
-            key = reference.removeprefix("source.").removeprefix("sources.")
-            if not key.startswith("azure-arm."):
-                continue
-            if key not in template.sources:
-                raise ProvsimError(f"{file}: build uses {reference!r}, but no such source is declared")
-            body, source_file, source_text = template.sources[key]
-            unset: dict[str, Location] = {}
-            resolve = _resolver(template, root, path, unset)
-            pipeline = _pipeline(key, resolve(body), source_file, source_text, build, file, text, resolve)
-            pipeline.unset_variables = unset
-            pipelines.append(pipeline)
+    sensitive = {value for name in template.sensitive_variables for value in leaves(template.variables.get(name))}
+    try:
+        pipelines = _pipelines(template, path, sensitive)
+    except ProvsimError as error:
+        raise ProvsimError(mask(error.message, sensitive)) from None
     if not pipelines:
         raise ProvsimError(f"{path}: no build uses an azure-arm source; provsim checks Azure image pipelines only")
     return pipelines
 
 
-def _build_sources(build: dict[str, Any]) -> list[str]:
-    names = [str(s) for s in build.get("sources", [])]
-    for block in build.get("source", []):
-        names.extend(str(name) for name in block)
+def _read_file(template: _Template, file: Path, text: str, document: dict[str, Any]) -> None:
+    def top(block_type: str) -> Callable[[int], Location]:
+        return _placer(file, _block_lines(text, block_type))
+
+    for (name,), raw, place in _blocks(document, "variable", 1, top("variable")):
+        template.declare("variable", name, place)
+        body = _unquote(raw)
+        default = body.get("default")
+        if any(_REFERENCE.search(value) for value in leaves(default) if "${" in value):
+            raise ProvsimError(
+                f"{place}: variable {name!r}: its default refers to a variable or local; Packer refuses "
+                "this (Variables not allowed): use a local for derived values"
+            )
+        template.variables[name] = default
+        if shapes.flag(body.get("sensitive"), str(place), f"variable {name!r}: sensitive"):
+            template.sensitive_variables.add(name)
+    for _, raw, place in _blocks(document, "variables", 0, top("variables")):  # the older form, names and defaults
+        for name, default in _unquote(raw).items():
+            template.declare("variable", name, place)
+            template.variables[name] = default
+    for _, raw, place in _blocks(document, "locals", 0, top("locals")):
+        for name, expression in _unquote(raw).items():
+            template.declare("local", name, place)
+            template.locals[name] = expression
+    for (name,), raw, place in _blocks(document, "local", 1, top("local")):
+        body = _unquote(raw)
+        template.declare("local", name, place)
+        template.locals[name] = body.get("expression")
+        if shapes.flag(body.get("sensitive"), str(place), f"local {name!r}: sensitive"):
+            template.sensitive_locals.add(name)
+    for (kind, name), raw, place in _blocks(document, "source", 2, top("source")):
+        template.declare("source", f"{kind}.{name}", place)
+        template.sources[f"{kind}.{name}"] = (raw, file, text, place.line)
+    for _, raw, place in _blocks(document, "build", 0, top("build")):
+        template.builds.append((raw, file, text, place.line))
+
+
+def _pipelines(template: _Template, path: Path, sensitive: set[str]) -> list[Pipeline]:
+    # Packer's path.root is the template's folder; absolute, so scripts below it resolve from anywhere.
+    root = str((path if path.is_dir() else path.parent).resolve())
+    pipelines: list[Pipeline] = []
+    for raw_build, file, text, build_line in template.builds:
+        build_where = Location(str(file), build_line)
+        for reference, rename in _build_sources(raw_build, text, build_line, file):
+            # Packer also accepts "sources." (seen in published templates).
+            key = reference.removeprefix("source.").removeprefix("sources.")
+            if not key.startswith("azure-arm."):
+                continue
+            if key not in template.sources:
+                raise ProvsimError(f"{build_where}: build uses {reference!r}, but no such source is declared")
+            raw_body, source_file, source_text, source_line = template.sources[key]
+            unset: dict[str, Location] = {}
+            resolve, resolved_locals = _resolver(template, root, path, unset)
+            body = resolve(_unquote(raw_body))
+            name = rename or key.split(".", 1)[1]
+            source = (source_file, source_text, source_line)
+            pipeline, secrets = _pipeline(key, name, body, source, raw_build, (file, text, build_line), resolve)
+            pipeline.unset_variables = unset
+            found = set(sensitive) | secret_values(body) | secrets
+            for local in template.sensitive_locals & resolved_locals.keys():
+                found |= leaves(resolved_locals[local])
+            pipeline.sensitive = frozenset(found)
+            pipelines.append(pipeline)
+    return pipelines
+
+
+def _build_sources(
+    build: dict[str, Any], text: str, build_line: int | None, file: Path
+) -> list[tuple[str, str | None]]:
+    """The sources a build uses, each with the name a ``source`` block inside the build gives it."""
+    where = str(Location(str(file), line_of(text, "sources", build_line or 1) or build_line))
+    names: list[tuple[str, str | None]] = [
+        (reference, None) for reference in shapes.texts(_unquote(build.get("sources")), where, "build: sources")
+    ]
+    lines = _block_lines(text, "source", text_lines(text).starts[(build_line or 1) - 1], nested=True)
+    for (reference,), raw, place in _blocks(build, "source", 1, _placer(file, lines)):
+        body = _unquote(raw)
+        rename = shapes.text(body.get("name"), str(place), f"source {reference!r}: name")
+        names.append((reference, rename))
     return names
 
 
-def _resolver(template: _Template, root: str, path: Path, unset: dict[str, Location]) -> Any:
-    """Interpolation of strings; records in ``unset`` the variables used that have no value."""
+def _resolver(template: _Template, root: str, path: Path, unset: dict[str, Location]) -> tuple[Resolve, dict[str, Any]]:
+    """Interpolation of values, and the locals it evaluated; records in ``unset`` the variables without a value."""
+    evaluated: dict[str, Any] = {}
+    evaluating: list[str] = []
 
-    def value_of(scope: str, name: str) -> str | None:
-        table = {"var": template.variables, "local": template.locals}.get(scope)
+    def undeclared(scope: str, name: str) -> ProvsimError:
+        # Packer refuses such a template; most often one file of a folder was passed alone.
+        where = template.where(f"{scope}.{name}") or path
+        return ProvsimError(
+            f"{where}: {scope}.{name} is used but not declared; declare it, or check the whole folder of "
+            "templates that declares it"
+        )
+
+    def value_of(scope: str, name: str) -> Any:
+        """The referenced value, or None when it has none (left as written)."""
         if scope == "path":
             return root if name == "root" else None
-        if table is not None and name not in table:
-            # Packer refuses such a template; most often one file of a folder was passed alone.
+        if scope == "var":
+            if name not in template.variables:
+                raise undeclared(scope, name)
+            if template.variables[name] is None and name not in unset:
+                unset[name] = template.where(f"var.{name}") or Location(str(path))
+            # A variable's value is never interpolated again: Packer takes it as given.
+            return template.variables[name]
+        if name not in template.locals:
+            raise undeclared(scope, name)
+        if name in evaluated:
+            return evaluated[name]
+        if name in evaluating:
+            cycle = [*evaluating[evaluating.index(name) :], name]
+            where = template.declared_at.get(f"local.{name}") or Location(str(path))
+            raise ProvsimError(
+                f"{where}: locals refer to each other in a cycle ({' -> '.join(f'local.{n}' for n in cycle)}); "
+                "Packer refuses this, break the cycle"
+            )
+        evaluating.append(name)
+        try:
+            evaluated[name] = resolve(template.locals[name], name)
+        finally:
+            evaluating.pop()
+        return evaluated[name]
+
+    def as_text(found: Any, scope: str, name: str) -> str:
+        if isinstance(found, bool):
+            return str(found).lower()
+        if isinstance(found, list | dict):
             where = template.where(f"{scope}.{name}") or path
             raise ProvsimError(
-                f"{where}: {scope}.{name} is used but not declared; declare it, or check the whole folder of "
-                "templates that declares it"
+                f"{where}: {scope}.{name} is {shapes.kind_of(found)} inside a string; Packer cannot include it "
+                f'in a string template, use it on its own ({scope}.{name}, not "...${{{scope}.{name}}}...")'
             )
-        if table is None or table[name] is None:
-            if scope == "var" and name not in unset:
-                unset[name] = template.where(f"var.{name}") or Location(str(path))
-            return None
-        found = table[name]
-        return str(found).lower() if isinstance(found, bool) else str(found)
+        return str(found)
 
-    def resolve(value: Any, depth: int = 0) -> Any:
+    def resolve(value: Any, local: str | None = None) -> Any:
         if isinstance(value, str):
+            whole = _WHOLE_REFERENCE.match(value)
+            if whole:
+                found = value_of(whole.group(1), whole.group(2))
+                return value if found is None else found
 
             def substitute(match: re.Match[str]) -> str:
+                if match.group(1) is None:
+                    return "${"
                 found = value_of(match.group(1), match.group(2))
-                return match.group(0) if found is None or depth > 8 else str(resolve(found, depth + 1))
+                return match.group(0) if found is None else as_text(found, match.group(1), match.group(2))
 
-            return _REFERENCE.sub(substitute, value).replace("$${", "${")
+            result = _REFERENCE.sub(substitute, value)
+            if len(result) > MAX_STRING:
+                what = f"local.{local}" if local else "a value"
+                where = template.declared_at.get(f"local.{local}") if local else None
+                raise ProvsimError(
+                    f"{where or path}: {what} expands to {len(result)} characters, more than provsim builds "
+                    f"({MAX_STRING}); locals repeating each other multiply, write the value out"
+                )
+            return result
         if isinstance(value, list):
-            return [resolve(item, depth) for item in value]
+            return [resolve(item, local) for item in value]
         if isinstance(value, dict):
-            return {key: resolve(item, depth) for key, item in value.items()}
+            return {key: resolve(item, local) for key, item in value.items()}
         return value
 
-    return resolve
+    return resolve, evaluated
 
 
 def _pipeline(
     key: str,
+    name: str,
     body: dict[str, Any],
-    source_file: Path,
-    source_text: str,
+    source: tuple[Path, str, int | None],
     build: dict[str, Any],
-    build_file: Path,
-    build_text: str,
-    resolve: Any,
-) -> Pipeline:
-    name = key.split(".", 1)[1]
-    source_line = line_of(source_text, f'"{name}"') or None
+    build_at: tuple[Path, str, int | None],
+    resolve: Resolve,
+) -> tuple[Pipeline, set[str]]:
+    """One source's pipeline, with the secret settings its provisioners set."""
+    source_file, source_text, source_line = source
+    build_file, build_text, build_line = build_at
     location = Location(str(source_file), source_line)
     os_type = os_type_of(body, f"{location}: source {key}")
     pipeline = Pipeline(str(source_file), Tool.PACKER, name, os_type, location)
     pipeline.targets = packer_targets(body, location, source_text, source_line or 1)
-    build_line = line_of(build_text, "build") or 1
-    cursor = build_line
-    for index, block in enumerate(build.get("provisioner", []), start=1):
-        for kind, settings in block.items():
-            line = _provisioner_line(build_text, kind, cursor)
-            cursor = line + 1
-            if not _applies(settings, key):
-                continue
-            settings = resolve(settings)
-            step_location = Location(str(build_file), line)
-            pipeline.steps.append(
-                packer_step(
-                    kind, settings, f"{kind} provisioner #{index}", step_location, build_file.parent, build_text
-                )
-            )
-    return pipeline
+    secrets: set[str] = set()
+    starts = text_lines(build_text).starts
+    lines = _block_lines(build_text, "provisioner", starts[(build_line or 1) - 1], nested=True)
+    for index, ((kind,), raw, step_location) in enumerate(
+        _blocks(build, "provisioner", 1, _placer(build_file, lines)), start=1
+    ):
+        settings = _unquote(raw)
+        if not _applies(settings, key, name, str(step_location)):
+            continue
+        settings = resolve(settings)
+        step = packer_step(kind, settings, f"{kind} provisioner #{index}", step_location, build_file.parent, build_text)
+        secrets |= secret_values(settings)
+        pipeline.steps.append(step)
+    return pipeline, secrets
 
 
-def _provisioner_line(text: str, kind: str, start: int) -> int:
-    """The line of the next ``provisioner "kind"`` block (the label may be unquoted)."""
-    pattern = re.compile(rf'^\s*provisioner\s+"?{re.escape(kind)}"?\s*\{{')
-    for number, line in enumerate(text.splitlines()[start - 1 :], start=start):
-        if pattern.match(line):
-            return number
-    return start
-
-
-def _applies(settings: dict[str, Any], key: str) -> bool:
+def _applies(settings: dict[str, Any], key: str, name: str, where: str) -> bool:
     """``only``/``except`` name sources as ``azure-arm.name``, or by type or name alone."""
-    kind, name = key.split(".", 1)
+    kind, declared = key.split(".", 1)
 
     def names(field: str) -> set[str]:
-        return {str(s).removeprefix("source.") for s in settings.get(field, [])}
+        return {s.removeprefix("source.") for s in shapes.texts(settings.get(field), where, field)}
 
     only, excepted = names("only"), names("except")
-    mine = {key, kind, name}
+    mine = {key, kind, declared, name, f"{kind}.{name}"}
     return (not only or bool(only & mine)) and not excepted & mine

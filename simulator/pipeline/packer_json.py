@@ -2,6 +2,9 @@
 
 ``{{user `name`}}`` is replaced by the template's ``variables`` (given values
 by ``--var-file`` and ``--var``); provisioners honour ``only`` and ``except`` by builder name.
+The shapes Packer's template parser insists on are checked first: ``builders`` a list of
+objects, ``provisioners`` a list of objects with a ``type``, ``variables`` an object of
+strings, ``sensitive-variables`` a list of names (whose values every output masks).
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ProvsimError
+from ..masking import mask
+from . import shapes
 from .model import Location, Pipeline, Tool
-from .packer_steps import os_type_of, packer_step, packer_targets
+from .packer_steps import os_type_of, packer_step, packer_targets, secret_values
 from .sources import line_of
 from .variables import PackerVariables
 
@@ -22,13 +27,40 @@ _TEMPLATE_DIR = re.compile(r"\{\{\s*template_dir\s*\}\}")
 
 def read_packer_json(path: Path, document: dict[str, Any], text: str, given: PackerVariables) -> list[Pipeline]:
     """One pipeline per azure-arm builder of a Packer JSON template."""
-    declared: dict[str, Any] = dict(document.get("variables") or {})
+
+    def at(key: str, start: int = 1) -> str:
+        return str(Location(str(path), line_of(text, f'"{key}"', start)))
+
+    raw_variables = shapes.mapping(
+        document.get("variables"), at("variables"), "variables", 'write an object of names, {"name": "value"}'
+    )
+    declared: dict[str, Any] = {}
+    for name, value in raw_variables.items():
+        if isinstance(value, list | dict):
+            raise ProvsimError(
+                f"{at(name)}: variable {name!r} is {shapes.kind_of(value)}; Packer JSON variables are strings"
+            )
+        declared[name] = value
+    names = shapes.texts(document.get("sensitive-variables"), at("sensitive-variables"), "sensitive-variables")
     given.apply(declared, path)
-    variables = {str(k): str(v) for k, v in declared.items()}
+    variables = {str(k): shapes.text(v, at(k), f"variable {k!r}") or "" for k, v in declared.items()}
+    sensitive = {variables[name] for name in names if variables.get(name)}
+    try:
+        return _pipelines(path, document, text, variables, sensitive)
+    except ProvsimError as error:
+        raise ProvsimError(mask(error.message, sensitive)) from None
+
+
+def _pipelines(
+    path: Path, document: dict[str, Any], text: str, variables: dict[str, str], sensitive: set[str]
+) -> list[Pipeline]:
+    def at(key: str, start: int = 1) -> str:
+        return str(Location(str(path), line_of(text, f'"{key}"', start)))
 
     def resolve(value: Any) -> Any:
+        # Variable values are inserted as they are, never expanded again (as Packer does).
         if isinstance(value, str):
-            value = _TEMPLATE_DIR.sub(str(path.parent), value)
+            value = _TEMPLATE_DIR.sub(lambda _: str(path.parent), value)
             return _USER.sub(lambda m: variables.get(m.group(1), m.group(0)), value)
         if isinstance(value, list):
             return [resolve(item) for item in value]
@@ -36,37 +68,57 @@ def read_packer_json(path: Path, document: dict[str, Any], text: str, given: Pac
             return {key: resolve(item) for key, item in value.items()}
         return value
 
-    builders = [b for b in document.get("builders", []) if isinstance(b, dict) and b.get("type") == "azure-arm"]
-    if not builders:
+    builders = shapes.objects(
+        document.get("builders"),
+        at("builders"),
+        "builders",
+        'write a list of builder objects, [{"type": "azure-arm", ...}]',
+        optional=False,
+    )
+    provisioners = shapes.objects(
+        document.get("provisioners"), at("provisioners"), "provisioners", 'write a list, [{"type": "shell", ...}]'
+    )
+    azure = [b for b in builders if b.get("type") == "azure-arm"]
+    if not azure:
         raise ProvsimError(f"{path}: no azure-arm builder; provsim checks Azure image pipelines only")
     pipelines: list[Pipeline] = []
     cursor = 1
-    for builder in builders:
-        body = resolve(builder)
-        name = str(body.get("name") or "azure-arm")
+    for builder in azure:
         start = line_of(text, '"azure-arm"', cursor) or 1
         cursor = start + 1
         location = Location(str(path), start)
+        body = resolve(builder)
+        name = shapes.text(body.get("name"), at("name", start), "builder name") or "azure-arm"
         os_type = os_type_of(body, f"{location}: builder {name!r}")
         pipeline = Pipeline(str(path), Tool.PACKER, name, os_type, location)
-        pipeline.targets = packer_targets(body, location, text, start)
+        pipeline.targets = packer_targets(body, location, text, start, hcl=False)
+        found = set(sensitive) | secret_values(body)
         step_cursor = line_of(text, '"provisioners"') or 1
-        for index, settings in enumerate(document.get("provisioners", []), start=1):
-            kind = str(settings.get("type", ""))
+        for index, settings in enumerate(provisioners, start=1):
+            where = str(Location(str(path), step_cursor))
+            kind = shapes.text(settings.get("type"), where, f"provisioner #{index}: type")
+            if not kind:
+                raise ProvsimError(f'{where}: provisioner #{index} has no "type"; add one, such as "type": "shell"')
             line = line_of(text, f'"{kind}"', step_cursor) or step_cursor
             step_cursor = line + 1
-            only, excepted = settings.get("only", []), settings.get("except", [])
+            step_where = str(Location(str(path), line))
+            only = shapes.texts(settings.get("only"), step_where, f"provisioner #{index}: only")
+            excepted = shapes.texts(settings.get("except"), step_where, f"provisioner #{index}: except")
             if (only and name not in only) or name in excepted:
                 continue
+            resolved = resolve(settings)
+            found |= secret_values(resolved)
             pipeline.steps.append(
                 packer_step(
                     kind,
-                    resolve(settings),
+                    resolved,
                     f"{kind} provisioner #{index}",
                     Location(str(path), line),
                     path.parent,
                     text,
+                    hcl=False,
                 )
             )
+        pipeline.sensitive = frozenset(found)
         pipelines.append(pipeline)
     return pipelines

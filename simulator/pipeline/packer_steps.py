@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import ProvsimError
 from ..model import OsType
+from . import shapes
 from .model import Location, Script, Step, Target, TargetKind
 from .sources import line_of, read_text
 
@@ -14,35 +15,113 @@ from .sources import line_of, read_text
 KNOWN_PROVISIONERS = ("shell", "powershell", "file", "windows-restart", "windows-update", "shell-local")
 
 
+#: Settings whose values are secrets wherever a template sets them, literally or through a variable.
+#: From packer-plugin-azure's azure-arm builder (client_secret, client_jwt, client_cert_password,
+#: oidc_request_token: builder/azure/common/client/config.go), Packer's SSH and WinRM
+#: communicators (ssh_password, ssh_bastion_password, winrm_password), the powershell and
+#: windows-restart provisioners' elevated_password, and the generic names templates use for a
+#: VM's admin password (password, admin_password).
+SECRET_SETTINGS = frozenset(
+    {
+        "client_secret",
+        "client_jwt",
+        "client_cert_password",
+        "oidc_request_token",
+        "ssh_password",
+        "ssh_bastion_password",
+        "winrm_password",
+        "elevated_password",
+        "password",
+        "admin_password",
+    }
+)
+
+
+def secret_values(settings: Any) -> set[str]:
+    """The values of :data:`SECRET_SETTINGS` anywhere in a builder's or provisioner's settings."""
+    found: set[str] = set()
+    stack = [settings]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if str(key).lower() in SECRET_SETTINGS and isinstance(item, str | int | float) and item != "":
+                    found.add(str(item))
+                stack.append(item)
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
+
+
+def leaves(value: Any) -> set[str]:
+    """Every scalar in a value, as text: what a sensitive variable holding a list or object must hide."""
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, bool):
+            continue  # true and false hide nothing
+        elif isinstance(item, str | int | float) and str(item):
+            found.add(str(item))
+    return found
+
+
 def os_type_of(body: dict[str, Any], where: str) -> OsType:
     """The builder's ``os_type``: Packer requires Linux or Windows."""
-    word = str(body.get("os_type", "")).strip()
+    word = (shapes.text(body.get("os_type"), where, "os_type", 'set os_type to "Linux" or "Windows"') or "").strip()
     if word.lower() not in ("linux", "windows"):
         raise ProvsimError(f'{where}: os_type is {word or "missing"!r}; set os_type to "Linux" or "Windows"')
     return OsType(word.lower())
 
 
-def _strings(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, list):
-        return tuple(str(item) for item in value)
-    return (str(value),)
+def packer_step(
+    kind: str,
+    settings: dict[str, Any],
+    name: str,
+    location: Location,
+    base: Path,
+    text: str,
+    *,
+    hcl: bool = True,
+) -> Step:
+    """One provisioner as a :class:`Step`, its script files read relative to the template.
 
+    ``hcl``: HCL2 types are strict (``inline = "x"`` is refused, as Packer refuses it); Packer JSON
+    decodes weakly, so a lone string is a one-item list there.
+    """
+    quote = "" if hcl else '"'
 
-def packer_step(kind: str, settings: dict[str, Any], name: str, location: Location, base: Path, text: str) -> Step:
-    """One provisioner as a :class:`Step`, its script files read relative to the template."""
+    def at(field: str) -> str:
+        line = line_of(text, f"{quote}{field}{quote}", location.line or 1) or location.line
+        return str(Location(location.path, line))
+
+    def single(field: str) -> str | None:
+        return shapes.text(settings.get(field), at(field), f"{name}: {field}")
+
     scripts: list[Script] = []
-    for script in _strings(settings.get("script")) + _strings(settings.get("scripts")):
+    listed = (shapes.text(settings.get("script"), at("script"), f"{name}: script"),)
+    listed_scripts = shapes.texts(settings.get("scripts"), at("scripts"), f"{name}: scripts", single=not hcl)
+    for script in (*(s for s in listed if s), *listed_scripts):
         if kind not in ("shell", "powershell"):
             break
         script_path = Path(script) if Path(script).is_absolute() else base / script
         where = f"{location.path}:{line_of(text, script, location.line or 1) or location.line}"
         scripts.append(Script(script, read_text(script_path, "script", where), Location(str(script_path))))
-    inline = _strings(settings.get("inline"))
-    if kind == "file" and settings.get("content") is not None:
+    inline = shapes.texts(settings.get("inline"), at("inline"), f"{name}: inline", single=not hcl)
+    content = single("content")
+    if kind == "file" and content is not None:
         inline = ()
     inline_lines = tuple(line_of(text, _first_line(command), location.line or 1) for command in inline)
+    environment = shapes.texts(
+        settings.get("environment_vars"), at("environment_vars"), f"{name}: environment_vars", single=not hcl
+    )
+    env = shapes.mapping(settings.get("env"), at("env"), f"{name}: env", 'write an object, such as { NAME = "value" }')
+    for key, value in env.items():
+        environment += (f"{key}={shapes.text(value, at('env'), f'{name}: env.{key}') or ''}",)
     return Step(
         kind=kind,
         name=name,
@@ -50,12 +129,12 @@ def packer_step(kind: str, settings: dict[str, Any], name: str, location: Locati
         inline=inline,
         inline_lines=inline_lines,
         scripts=tuple(scripts),
-        environment_vars=_strings(settings.get("environment_vars") or settings.get("env")),
-        execute_command=str(settings["execute_command"]) if settings.get("execute_command") else None,
-        inline_shebang=str(settings["inline_shebang"]) if settings.get("inline_shebang") else None,
-        source=str(settings["source"]) if settings.get("source") else None,
-        destination=str(settings["destination"]) if settings.get("destination") else None,
-        content=str(settings["content"]) if settings.get("content") is not None else None,
+        environment_vars=environment,
+        execute_command=single("execute_command") or None,
+        inline_shebang=single("inline_shebang") or None,
+        source=single("source") or None,
+        destination=single("destination") or None,
+        content=content,
     )
 
 
@@ -65,30 +144,50 @@ def _first_line(command: str) -> str:
     return max(first.replace("\\", '"').split('"'), key=len)
 
 
-def packer_targets(body: dict[str, Any], location: Location, text: str, start: int) -> list[Target]:
+def packer_targets(
+    body: dict[str, Any], location: Location, text: str, start: int, *, hcl: bool = True
+) -> list[Target]:
     """The outputs an azure-arm source declares (FACTS.md section 6)."""
-    targets: list[Target] = []
-    gallery = body.get("shared_image_gallery_destination")
-    if isinstance(gallery, list):
-        gallery = gallery[0] if gallery else None
-    specialized = bool(isinstance(gallery, dict) and str(gallery.get("specialized", "false")).lower() == "true")
+    quote = "" if hcl else '"'
 
     def at(needle: str) -> Location:
-        return Location(location.path, line_of(text, needle, start) or location.line)
+        return Location(location.path, line_of(text, f"{quote}{needle}{quote}", start) or location.line)
 
-    if body.get("managed_image_name") and str(body.get("skip_create_image", "false")).lower() != "true":
+    def field(settings: dict[str, Any], name: str) -> str | None:
+        return shapes.text(settings.get(name), str(at(name)), name)
+
+    targets: list[Target] = []
+    raw_gallery = body.get("shared_image_gallery_destination")
+    where_gallery = str(at("shared_image_gallery_destination"))
+    if isinstance(raw_gallery, list):  # HCL: a block comes as a list of its bodies
+        if len(raw_gallery) > 1:
+            raise ProvsimError(
+                f"{where_gallery}: {len(raw_gallery)} shared_image_gallery_destination blocks; Packer takes one, "
+                "keep one"
+            )
+        raw_gallery = raw_gallery[0] if raw_gallery else None
+    gallery = (
+        shapes.mapping(raw_gallery, where_gallery, "shared_image_gallery_destination")
+        if raw_gallery is not None
+        else None
+    )
+    specialized = bool(gallery and shapes.flag(gallery.get("specialized"), str(at("specialized")), "specialized"))
+    managed = field(body, "managed_image_name")
+    skip = shapes.flag(body.get("skip_create_image"), str(at("skip_create_image")), "skip_create_image")
+    if managed and not skip:
         targets.append(
             Target(
                 TargetKind.MANAGED_IMAGE,
-                str(body["managed_image_name"]),
+                managed,
                 at("managed_image_name"),
                 specialized=True if specialized else None,
             )
         )
-    if isinstance(gallery, dict):
-        name = "/".join(str(gallery.get(k, "?")) for k in ("gallery_name", "image_name", "image_version"))
+    if gallery is not None:
+        name = "/".join(field(gallery, k) or "?" for k in ("gallery_name", "image_name", "image_version"))
         targets.append(Target(TargetKind.GALLERY_IMAGE, name, at("shared_image_gallery_destination"), specialized))
-    if body.get("capture_container_name"):
-        name = f"{body['capture_container_name']}/{body.get('capture_name_prefix', 'packer')}"
-        targets.append(Target(TargetKind.VHD, name, at("capture_container_name")))
+    container = field(body, "capture_container_name")
+    if container:
+        prefix = field(body, "capture_name_prefix") or "packer"
+        targets.append(Target(TargetKind.VHD, f"{container}/{prefix}", at("capture_container_name")))
     return targets

@@ -1,49 +1,246 @@
-"""Reading template and script files: text only, with one clear error when that fails."""
+"""Reading template and script files: text only, with one clear error when that fails.
+
+Templates are CI input that anyone with a branch can change, so every file is
+checked before it is read: only regular files (a FIFO would block the read
+forever, ``/dev/zero`` never ends), at most :data:`MAX_FILE_BYTES`, UTF-8 text
+without NUL bytes. JSON documents are checked for what Python's ``json``
+accepts but nothing downstream can use: nesting deeper than
+:data:`MAX_DEPTH`, numbers longer than Python converts, lone surrogates.
+"""
 
 from __future__ import annotations
 
+import bisect
+import functools
 import json
+import os
+import re
+import stat
 from pathlib import Path
 from typing import Any
 
 from ..errors import ProvsimError
 
+#: The largest file provsim reads. The biggest published Packer and ARM templates are
+#: a few hundred KiB and scripts a few dozen; 8 MiB leaves room for generated ARM
+#: templates with many resources while keeping a file read (and held) well below
+#: what a CI runner has, so a huge file is refused, not a MemoryError.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+#: The deepest JSON nesting accepted. Real templates nest a dozen levels; Python's own
+#: parser gives up (RecursionError) near 1000, and every reader walks documents
+#: recursively, so the limit sits far below that.
+MAX_DEPTH = 64
+#: Digits in one JSON integer: Python refuses to convert more than 4300 (CVE-2020-10735);
+#: Packer and ARM read numbers as 64-bit values, which have at most 20.
+MAX_INT_DIGITS = 400
+
+
+def _plain(path: Path) -> str:
+    # What a user typed, printable even when the name holds bytes that are not UTF-8.
+    return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def regular_file(path: Path, what: str = "template", where: str = "") -> os.stat_result:
+    """``path``'s status, refusing anything but a regular file of at most :data:`MAX_FILE_BYTES`.
+
+    Checked before opening: opening a FIFO blocks until someone writes to it,
+    and a device such as ``/dev/zero`` can be read forever.
+    """
+    prefix = f"{where}: " if where else ""
+    shown = _plain(path)
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        raise ProvsimError(f"{prefix}{shown}: {what} not found; check the path") from None
+    except (OSError, ValueError) as error:  # ValueError: a NUL byte in the name
+        reason = getattr(error, "strerror", None) or "not a usable path"
+        raise ProvsimError(f"{prefix}{shown}: cannot read the {what} ({reason}); check the path") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise ProvsimError(f"{prefix}{shown}: is a folder; pass the {what} itself")
+    if not stat.S_ISREG(status.st_mode):
+        raise ProvsimError(
+            f"{prefix}{shown}: not a regular file (a pipe, socket or device); pass the {what} as a plain file"
+        )
+    if status.st_size > MAX_FILE_BYTES:
+        raise ProvsimError(
+            f"{prefix}{shown}: {status.st_size} bytes, more than provsim reads "
+            f"({MAX_FILE_BYTES // (1024 * 1024)} MiB); pass the {what} itself, not a generated or binary file"
+        )
+    return status
+
+
+def read_bytes(path: Path, what: str = "template", where: str = "") -> bytes:
+    """A regular file's bytes (see :func:`regular_file`), read without ever blocking on a pipe."""
+    prefix = f"{where}: " if where else ""
+    regular_file(path, what, where)
+    try:
+        # O_NONBLOCK: should the path be swapped for a FIFO after the check, opening does not wait.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        raise ProvsimError(f"{prefix}{_plain(path)}: cannot read the {what} ({error.strerror})") from None
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise ProvsimError(f"{prefix}{_plain(path)}: not a regular file; pass the {what} as a plain file")
+        try:
+            raw = file.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise ProvsimError(f"{prefix}{_plain(path)}: cannot read the {what} ({error.strerror})") from None
+    if len(raw) > MAX_FILE_BYTES:  # it grew after the check
+        raise ProvsimError(f"{prefix}{_plain(path)}: more than {MAX_FILE_BYTES} bytes; pass the {what} itself")
+    return raw
+
 
 def read_text(path: Path, what: str = "template", where: str = "") -> str:
-    """A file's text; a missing, unreadable or binary file is a :class:`ProvsimError`."""
+    """A file's text; a missing, irregular, huge, empty-of-text or binary file is a :class:`ProvsimError`."""
     prefix = f"{where}: " if where else ""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ProvsimError(f"{prefix}{path}: {what} not found; check the path") from None
-    except IsADirectoryError:
-        raise ProvsimError(f"{prefix}{path}: is a folder; pass the {what} itself") from None
-    except OSError as error:
-        raise ProvsimError(f"{prefix}{path}: cannot read the {what} ({error.strerror})") from None
-    if b"\0" in raw[:8192]:
-        raise ProvsimError(f"{prefix}{path}: binary file, not a {what}; pass a text file")
+    raw = read_bytes(path, what, where)
+    if b"\0" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\0")) + 1
+        raise ProvsimError(f"{prefix}{_plain(path)}:{line}: a NUL byte: binary file, not a {what}; pass a text file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ProvsimError(f"{prefix}{path}: not UTF-8 text at byte {error.start}; save the {what} as UTF-8") from None
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ProvsimError(
+            f"{prefix}{_plain(path)}:{line}: not UTF-8 text at byte {error.start}; save the {what} as UTF-8"
+        ) from None
+
+
+class _LongNumber(Exception):
+    def __init__(self, digits: str) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
+
+def _parse_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise _LongNumber(digits)
+    return int(digits)
 
 
 def parse_json(path: Path, text: str, fix: str = "fix the syntax (truncated file?)") -> Any:
-    """The JSON document in ``text``; a syntax error names the file, line and column."""
+    """The JSON document in ``text``; a syntax error names the file, line and column.
+
+    Refused too, with the line: nesting deeper than :data:`MAX_DEPTH`, an
+    integer longer than :data:`MAX_INT_DIGITS` digits, and a string holding a
+    lone UTF-16 surrogate (``"\\ud800"``), which is no character at all and
+    cannot be printed.
+    """
+    lines = text_lines(text)
     try:
-        return json.loads(text)
+        document = json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as error:
         raise ProvsimError(f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); {fix}") from None
+    except _LongNumber as error:
+        line = lines.find(error.digits[:MAX_INT_DIGITS])
+        raise ProvsimError(
+            f"{path}:{line or '?'}: a number of {len(error.digits)} digits; Packer and ARM take 64-bit numbers, "
+            "write it as a string"
+        ) from None
+    except RecursionError:
+        line = lines.line_at(_deepest_offset(text))
+        raise ProvsimError(
+            f"{path}:{line}: JSON nested deeper than {MAX_DEPTH} levels; no template nests like that, fix the file"
+        ) from None
+    _check_json_values(path, document, lines)
+    return document
+
+
+def _deepest_offset(text: str) -> int:
+    """Where brackets first go deeper than :data:`MAX_DEPTH` (strings are not skipped: an estimate for a line)."""
+    depth = 0
+    for match in re.finditer(r"[\[\]{}]", text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            return match.start()
+    return 0
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_json_values(path: Path, document: Any, lines: TextLines) -> None:
+    """Depth and surrogates, walked without recursion (the document may be arbitrarily deep)."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                line = lines.line_at(_deepest_offset(lines.text))
+                raise ProvsimError(
+                    f"{path}:{line}: JSON nested deeper than {MAX_DEPTH} levels; no template nests like that, "
+                    "fix the file"
+                )
+            items = list(value.items()) if isinstance(value, dict) else [(None, item) for item in value]
+            for key, item in items:
+                if key is not None:
+                    _check_string(path, key, lines)
+                stack.append((item, depth + 1))
+        elif isinstance(value, str):
+            _check_string(path, value, lines)
+
+
+def _check_string(path: Path, value: str, lines: TextLines) -> None:
+    if _SURROGATE.search(value):
+        escape = re.search(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}", lines.text)
+        line = lines.line_at(escape.start()) if escape else "?"
+        raise ProvsimError(
+            f"{path}:{line}: a lone UTF-16 surrogate escape (such as \\ud800) is not a character; "
+            "write the character itself or a complete surrogate pair"
+        )
+
+
+class TextLines:
+    """A file's text with where each line starts, so finding a line is a search and a bisection.
+
+    Readers look up many lines in one file (every step, every resource); re-splitting
+    the text for each lookup made a 1000-resource ARM template take half a minute.
+    Lines are counted at ``\\n``, as editors and Packer count them.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0, *(match.end() for match in re.finditer("\n", text))]
+
+    def line_at(self, offset: int) -> int:
+        """The 1-based line holding character ``offset``."""
+        return bisect.bisect_right(self.starts, offset)
+
+    def line(self, number: int) -> str:
+        """The text of 1-based line ``number`` (empty past the end)."""
+        if not 1 <= number <= len(self.starts):
+            return ""
+        end = self.starts[number] - 1 if number < len(self.starts) else len(self.text)
+        return self.text[self.starts[number - 1] : end]
+
+    def lines(self) -> int:
+        return len(self.starts)
+
+    def find(self, needle: str, start: int = 1) -> int | None:
+        """The first line at or after ``start`` containing ``needle`` (see :func:`line_of`)."""
+        if not needle:
+            return None
+        if start > len(self.starts):
+            return None
+        begin = self.starts[max(start, 1) - 1]
+        offset = self.text.find(needle, begin)
+        if offset >= 0:
+            return self.line_at(offset)
+        first = needle.strip().splitlines()[0] if needle.strip() else ""
+        if first and first != needle:
+            return self.find(first, start)
+        return None
+
+
+@functools.lru_cache(maxsize=16)
+def text_lines(text: str) -> TextLines:
+    """The :class:`TextLines` of ``text``, made once per file (readers pass the same string object around)."""
+    return TextLines(text)
 
 
 def line_of(text: str, needle: str, start: int = 1) -> int | None:
-    """The 1-based number of the first line at or after ``start`` containing ``needle``."""
-    if not needle:
-        return None
-    for number, line in enumerate(text.splitlines()[start - 1 :], start=start):
-        if needle in line:
-            return number
-    first = needle.strip().splitlines()[0] if needle.strip() else ""
-    if first and first != needle:
-        return line_of(text, first, start)
-    return None
+    """The 1-based number of the first line at or after ``start`` containing ``needle``.
+
+    A needle spanning lines that is not found is looked up by its first line.
+    """
+    return text_lines(text).find(needle, start)

@@ -101,8 +101,13 @@ def remove_run(client: Any, run_id: str) -> None:
 
     selector = {"label": [f"{LABEL}=1", f"{RUN_LABEL}={run_id}"]}
     for container in client.containers.list(all=True, filters=selector):
-        with suppress(docker.errors.NotFound):
+        try:
             container.remove(force=True, v=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as error:
+            if "already in progress" not in str(error):  # someone else is removing it: it goes either way
+                raise
     for image in client.images.list(all=True, filters=selector):
         with suppress(docker.errors.NotFound):
             client.images.remove(image.id, force=True, noprune=False)

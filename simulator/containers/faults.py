@@ -39,6 +39,24 @@ def is_running(container: Any) -> bool:
     return container_state(container) == "is running"
 
 
+def stopped_within(container: Any, seconds: float = 3.0) -> bool:
+    """True when ``container`` is not running, or stops within ``seconds``.
+
+    A command killed by a signal (exit 128 + n) may be the step's own doing or
+    the first sign of the whole container being killed or removed: the
+    engine ends the exec's stream before it reports the container stopped.
+    """
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        if not is_running(container):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
+
+
 def engine_fault(container: Any, doing: str) -> ProvsimError:
     """The one line for a container lost while ``doing`` something."""
     return ProvsimError(

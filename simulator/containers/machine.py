@@ -59,6 +59,7 @@ from typing import Any
 from ..errors import ProvsimError
 from .disk import ContainerDisk
 from .engine import labels
+from .faults import container_state
 
 DOCKER_ETC_FILES = ("/etc/resolv.conf", "/etc/hosts", "/etc/hostname")
 ETC_LABEL = "provsim.etc"
@@ -204,18 +205,14 @@ def release(client: Any, container: Any, releaser_image: str, run_id: str, timeo
     """Unmount Docker's three ``/etc`` files in ``container``'s mount namespace, from a releaser container."""
     import docker
 
-    releaser = client.containers.run(
-        releaser_image,
-        ["python3", "-c", RELEASE_PROGRAM, "1", *(path.removeprefix("/etc/") for path in DOCKER_ETC_FILES)],
-        detach=True,
-        network_mode="none",
-        pid_mode=f"container:{container.id}",
-        cap_drop=["ALL"],
-        cap_add=list(RELEASER_CAPABILITIES),
-        security_opt=["no-new-privileges"],
-        pids_limit=16,
-        labels=labels(run_id, **{"provsim.role": "releaser"}),
-    )
+    try:
+        releaser = _start_releaser(client, container, releaser_image, run_id)
+    except docker.errors.APIError:
+        logs = container.logs(tail=3).decode("utf-8", "replace").strip().replace("\n", " | ")
+        raise ProvsimError(
+            f"container {container.short_id} {container_state(container)} as it started (its output: "
+            f"{logs or 'none'}): the disk does not boot as a machine; a step may have broken /bin/sleep"
+        ) from None
     try:
         try:
             status = int(releaser.wait(timeout=timeout).get("StatusCode", -1))
@@ -233,3 +230,18 @@ def release(client: Any, container: Any, releaser_image: str, run_id: str, timeo
     finally:
         with suppress(docker.errors.NotFound):
             releaser.remove(force=True)
+
+
+def _start_releaser(client: Any, container: Any, releaser_image: str, run_id: str) -> Any:
+    return client.containers.run(
+        releaser_image,
+        ["python3", "-c", RELEASE_PROGRAM, "1", *(path.removeprefix("/etc/") for path in DOCKER_ETC_FILES)],
+        detach=True,
+        network_mode="none",
+        pid_mode=f"container:{container.id}",
+        cap_drop=["ALL"],
+        cap_add=list(RELEASER_CAPABILITIES),
+        security_opt=["no-new-privileges"],
+        pids_limit=16,
+        labels=labels(run_id, **{"provsim.role": "releaser"}),
+    )

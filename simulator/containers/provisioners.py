@@ -46,7 +46,7 @@ from ..masking import mask
 from ..pipeline.aib import LINUX_DEPROVISION, LINUX_DEPROVISION_SCRIPT
 from ..pipeline.model import Pipeline, Step
 from .disk import ContainerDisk, Execution
-from .faults import engine_fault, is_running
+from .faults import engine_fault, stopped_within
 from .watchdog import Watchdog
 
 DEFAULT_SHEBANG = "/bin/sh -e"
@@ -246,7 +246,7 @@ class StepRunner:
                 raise engine_fault(self.disk.container, f"running {step.location} {step.name}") from None
         if watch.fired:
             return Execution(None, execution.output, execution.output_bytes, timed_out_after=seconds)
-        if execution.exit_code is None or not is_running(self.disk.container):
+        if execution.exit_code is None or (execution.exit_code >= 128 and stopped_within(self.disk.container)):
             raise engine_fault(self.disk.container, f"running {step.location} {step.name}")
         return execution
 

@@ -41,3 +41,6 @@ class Watchdog:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self._timer.cancel()
+        if self.fired:
+            # The kill may still be on its way; what follows must see the container stopped.
+            self._timer.join(30)

@@ -25,7 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,12 +150,35 @@ def find(client: Any, recipe: Recipe) -> Any | None:
 
 
 def ensure(client: Any, recipe: Recipe | None = None, progress: Progress = _stderr_progress) -> str:
-    """The base image's tag, building it first when the engine does not have it yet."""
+    """The base image's tag, building it first when the engine does not have it yet.
+
+    Several provsim processes may start at once (``pytest -n 2``, parallel CI
+    jobs on one machine): a lock lets one build while the others wait, then
+    find the image.
+    """
     recipe = recipe or machine_recipe()
-    if find(client, recipe) is None:
-        progress(f"{recipe.tag} not found: building it once (debootstrap {recipe.suite}, a few minutes)")
-        build(client, recipe, progress)
+    if find(client, recipe) is not None:
+        return recipe.tag
+    with _build_lock(recipe):
+        if find(client, recipe) is None:
+            progress(f"{recipe.tag} not found: building it once (debootstrap {recipe.suite}, a few minutes)")
+            build(client, recipe, progress)
     return recipe.tag
+
+
+@contextmanager
+def _build_lock(recipe: Recipe) -> Iterator[None]:
+    """An exclusive lock per recipe, in the user's cache folder (it outlives no one: the kernel drops it on exit)."""
+    import fcntl
+
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "provsim"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"base-image-{recipe.digest}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def build(client: Any, recipe: Recipe, progress: Progress = _stderr_progress) -> float:

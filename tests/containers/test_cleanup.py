@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
+import uuid
 from typing import Any
 
 import pytest
 from provsim.containers.cleanup import Run, leftovers
+from provsim.containers.engine import SESSION_ENV
 
 pytestmark = pytest.mark.container
 
@@ -27,16 +33,46 @@ scenarios("failing.feature")
 """
 
 
-def test_nothing_left_after_a_failing_scenario(pytester: pytest.Pytester, docker_engine: tuple[Any, str]) -> None:
+def test_nothing_left_after_a_failing_scenario(
+    pytester: pytest.Pytester, docker_engine: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counted by the inner suite's own session label: other suites may share the engine meanwhile."""
     client, _ = docker_engine
-    before = leftovers(client)
+    session = f"failing-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv(SESSION_ENV, session)
     pytester.makefile(".feature", failing=FAILING_FEATURE)
     pytester.makepyfile(test_failing=TEST_MODULE)
     pytester.makeini("[pytest]\nbdd_features_base_dir = .\nmarkers =\n    container: needs Docker\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*expected succeeded, got provisioning_failure*"])
-    assert leftovers(client) == before == ([], [])
+    assert leftovers(client, session=session) == ([], [])
+
+
+def test_sigterm_to_pytest_tears_the_scenario_down(
+    pytester: pytest.Pytester, docker_engine: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI cancels a job with SIGTERM: the running scenario's containers go, as on Ctrl-C."""
+    client, _ = docker_engine
+    session = f"sigterm-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv(SESSION_ENV, session)
+    pytester.makefile(".feature", failing=FAILING_FEATURE)
+    pytester.makepyfile(test_failing=TEST_MODULE)
+    pytester.makeini("[pytest]\nbdd_features_base_dir = .\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-s"],
+        cwd=pytester.path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 120
+    while leftovers(client, session=session) == ([], []) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert leftovers(client, session=session) != ([], []), "the scenario started a container"
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=120)
+    assert b"Traceback" not in output or b"KeyboardInterrupt" in output
+    assert leftovers(client, session=session) == ([], [])
 
 
 def test_run_removes_its_objects_on_an_exception(docker_engine: tuple[Any, str]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -152,10 +153,8 @@ def test_secrets_are_masked_and_never_on_a_host_command_line(tmp_path: Path, bui
         while time.monotonic() < deadline:
             for pid in os.listdir("/proc"):
                 if pid.isdigit():
-                    try:
+                    with suppress(OSError):  # the process ended meanwhile
                         seen_on_host.append(Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"))
-                    except OSError:
-                        pass
             time.sleep(0.1)
 
     watcher = threading.Thread(target=watch_process_list)
@@ -194,7 +193,7 @@ def test_a_build_container_killed_mid_step_is_an_engine_fault(tmp_path: Path, bu
 def test_a_captured_image_removed_before_boot_is_an_engine_fault(build_vm: BuildVm, docker_run: Any) -> None:
     image, _ = capture(docker_run, build_vm.machine, build_vm.vm, OsState.GENERALIZED)
     docker_run.client.images.remove(image.tag, force=True)
-    with pytest.raises(ProvsimError, match="was removed from the engine before a machine could start"):
+    with pytest.raises(ProvsimError, match=r"was removed from the engine before a machine could start"):
         boot(docker_run, Platform(seed=1), image, generate_profile(OsType.LINUX, 1, role="vm"))
 
 
@@ -208,5 +207,5 @@ def test_a_vm_container_killed_during_boot_is_a_fault_not_a_timeout(build_vm: Bu
         return started
 
     docker_run.machine = start_then_kill
-    with pytest.raises(ProvsimError, match="stopped .* not by the template"):
+    with pytest.raises(ProvsimError, match=r"stopped .* not by the template"):
         boot(docker_run, Platform(seed=1), image, generate_profile(OsType.LINUX, 1, role="vm"))

@@ -312,6 +312,9 @@ def _step_run(step: Step, executions: list[Execution]) -> StepRun:
             f"'timeout', or pass --step-timeout SECONDS); last output: {_last_lines(output)}"
         )
         return StepRun(step, StepStatus.FAILED, reason, None, output, size, timed_out=True)
+    if last.exit_code == 137:
+        reason = f"killed (SIGKILL): the step may have exceeded the machine's memory limit; {_last_lines(output)}"
+        return StepRun(step, StepStatus.FAILED, reason, last.exit_code, output, size)
     if last.exit_code != 0:
         return StepRun(step, StepStatus.FAILED, _last_lines(output), last.exit_code, output, size)
     return StepRun(step, StepStatus.RAN, exit_code=0, output=output, output_bytes=size)

@@ -209,3 +209,17 @@ def test_a_vm_container_killed_during_boot_is_a_fault_not_a_timeout(build_vm: Bu
     docker_run.machine = start_then_kill
     with pytest.raises(ProvsimError, match=r"stopped .* not by the template"):
         boot(docker_run, Platform(seed=1), image, generate_profile(OsType.LINUX, 1, role="vm"))
+
+
+def test_a_fork_bomb_stops_at_the_pids_limit(tmp_path: Path, build_vm: BuildVm) -> None:
+    step = shell("for i in $(seq 1500); do sleep 60 & done", "echo all-started")
+    (run,) = StepRunner(build_vm.machine.disk, pipeline(tmp_path, step), build_vm.user).run_all()
+    assert run.status is StepStatus.FAILED and "all-started" not in run.output
+    assert "fork" in run.output.lower() or "resource temporarily unavailable" in run.output.lower(), run.output
+
+
+def test_a_step_that_takes_all_memory_is_killed_at_the_limit(tmp_path: Path, build_vm: BuildVm) -> None:
+    step = shell("python3 -c 'x = bytearray(3 * 2**30); print(len(x))'", execute_command=SUDO)
+    (run,) = StepRunner(build_vm.machine.disk, pipeline(tmp_path, step), build_vm.user).run_all()
+    assert run.status is StepStatus.FAILED, run.output
+    assert run.exit_code == 137 and "memory limit" in run.reason or "MemoryError" in run.output, run.describe()

@@ -3,14 +3,20 @@
 Each subcommand lives in ``provsim.commands.<name>`` with two functions,
 ``add_arguments(parser)`` and ``run(args) -> int``; heavy imports stay inside
 ``run`` so that ``provsim check`` starts fast. Exit status: 0 success, 1 a
-simulated VM creation that does not succeed, 2 bad input (one line on stderr).
+simulated VM creation that does not succeed, 2 bad input (one line on stderr),
+3 a provsim bug (one line on stderr; ``provsim --debug ...`` shows the
+traceback): CI reads 1 as "the VM will fail", so a crash must never look like
+that. 130 on Ctrl-C; 141 (128 + SIGPIPE, what ``cat`` gives) when whoever reads
+stdout stops reading, as ``provsim check ... | head`` does.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -34,6 +40,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="provsim", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--debug", action="store_true", help="on an internal error, show the traceback (for a bug report)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for name, (module_name, summary) in COMMANDS.items():
         module = importlib.import_module(f".commands.{module_name}", __package__)
@@ -43,18 +52,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: A provsim bug: neither success (0), a failing VM creation (1) nor bad input (2).
+INTERNAL_ERROR = 3
+#: stdout was closed by its reader: 128 + SIGPIPE, as a command killed by the signal reports.
+BROKEN_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run provsim; returns the exit status (also used by the console script)."""
     args = build_parser().parse_args(argv)
     try:
         status: int = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows up here, while it can still be handled
     except ProvsimError as error:
         print(f"provsim: {error.message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("provsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return BROKEN_PIPE
+    except Exception as error:
+        if args.debug:
+            traceback.print_exc()
+        message = " ".join(str(error).split())
+        print(
+            f"provsim: internal error (this is a provsim bug, please report it): {type(error).__name__}: "
+            f"{message}; rerun with --debug for the traceback",
+            file=sys.stderr,
+        )
+        return INTERNAL_ERROR
     return status
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's own flush at exit does not fail on the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (tests capture stdout)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

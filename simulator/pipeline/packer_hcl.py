@@ -27,6 +27,7 @@ from ..masking import mask
 from . import shapes
 from .model import Location, Pipeline, Tool
 from .packer_steps import leaves, os_type_of, packer_step, packer_targets, secret_values
+from .simple_blocks import split_simple_variables
 from .sources import line_of, read_text, text_lines
 from .variables import PackerVariables
 
@@ -197,7 +198,8 @@ def read_packer_hcl(path: Path, variables: PackerVariables) -> list[Pipeline]:
     for file in files:
         text = read_text(file)
         template.texts[file] = text
-        _read_file(template, file, text, parse_hcl_raw(file, text))
+        rest, simple = split_simple_variables(text)
+        _read_file(template, file, rest, parse_hcl_raw(file, rest), simple)
     variables.apply(template.variables, path, hcl=True)
     sensitive = {value for name in template.sensitive_variables for value in leaves(template.variables.get(name))}
     try:
@@ -209,13 +211,24 @@ def read_packer_hcl(path: Path, variables: PackerVariables) -> list[Pipeline]:
     return pipelines
 
 
-def _read_file(template: _Template, file: Path, text: str, document: dict[str, Any]) -> None:
+def _read_file(
+    template: _Template,
+    file: Path,
+    text: str,
+    document: dict[str, Any],
+    simple: list[tuple[str, dict[str, Any], int]],
+) -> None:
+    """Declare what one file holds; ``simple`` are the variable blocks read without python-hcl2."""
+
     def top(block_type: str) -> Callable[[int], Location]:
         return _placer(file, _block_lines(text, block_type))
 
-    for (name,), raw, place in _blocks(document, "variable", 1, top("variable")):
+    variables = _blocks(document, "variable", 1, top("variable"))
+    declared = [(labels, _unquote(raw), place) for labels, raw, place in variables]
+    declared += [((name,), body, Location(str(file), line)) for name, body, line in simple]
+    declared.sort(key=lambda found: found[2].line or 0)
+    for (name,), body, place in declared:
         template.declare("variable", name, place)
-        body = _unquote(raw)
         default = body.get("default")
         if any(_REFERENCE.search(value) for value in leaves(default) if "${" in value):
             raise ProvsimError(

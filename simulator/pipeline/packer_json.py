@@ -96,8 +96,8 @@ def _pipelines(
         step_cursor = line_of(text, '"provisioners"') or 1
         for index, settings in enumerate(provisioners, start=1):
             where = str(Location(str(path), step_cursor))
-            kind = shapes.text(settings.get("type"), where, f"provisioner #{index}: type")
-            if not kind:
+            kind = settings.get("type")
+            if not isinstance(kind, str) or not kind:
                 raise ProvsimError(f'{where}: provisioner #{index} has no "type"; add one, such as "type": "shell"')
             line = line_of(text, f'"{kind}"', step_cursor) or step_cursor
             step_cursor = line + 1

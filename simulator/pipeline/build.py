@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..build import create_build_vm
 from ..deprovision import SysprepOptions, cloud_init_clean, sysprep, waagent_deprovision
+from ..errors import ProvsimError
 from ..evidence import OsStateReading, read_os_state
 from ..model import OsType
 from ..platform import Platform, VirtualMachine
@@ -30,6 +31,7 @@ from .recognise import (
     recognise_line,
     waits_for_image_state,
 )
+from .sources import read_text
 from .writes import executed_lines, file_writes, writes_a_file
 
 #: Steps that run nothing on the build VM's disk that provsim models.
@@ -134,10 +136,9 @@ def _apply_file(step: Step, vm: VirtualMachine, findings: list[Finding]) -> str:
         return "ran"
     if step.destination and step.source and not step.remote:
         source = Path(step.source) if Path(step.source).is_absolute() else Path(step.location.path).parent / step.source
-        if source.is_file():
-            # Binary uploads (packages, archives) carry no commands provsim reads.
-            with contextlib.suppress(OSError, UnicodeDecodeError):
-                vm.disk.write_text(step.destination, source.read_text(encoding="utf-8"))
+        # Binary, huge or irregular uploads (packages, archives, a FIFO) carry no commands provsim reads.
+        with contextlib.suppress(ProvsimError):
+            vm.disk.write_text(step.destination, read_text(source, "file"))
         return "ran"
     if step.destination and step.remote and _is_deprovision_script(step.destination):
         findings.append(

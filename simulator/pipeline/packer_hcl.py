@@ -41,6 +41,15 @@ _WHOLE_REFERENCE = re.compile(r"^\$\{\s*(var|local|path)\.([A-Za-z0-9_-]+)\s*\}$
 #: (an inline script) is a few KiB: 1 MiB refuses only such blow-ups, with the local that crosses it.
 MAX_STRING = 1024 * 1024
 
+#: The most HCL provsim hands python-hcl2 per file, not counting plain variable blocks (read
+#: without it, :mod:`.simple_blocks`) and line breaks. python-hcl2 reads about 60 KiB a second and
+#: slows as files grow (436 KiB: 7 s); the largest published templates are a few dozen KiB, so
+#: 256 KiB keeps a CI check within seconds and refuses only generated or hostile files.
+MAX_HCL_CHARACTERS = 256 * 1024
+#: The deepest bracket nesting handed to python-hcl2: it recurses per level and fails near 200
+#: (after seconds of work at 100,000); templates nest half a dozen.
+MAX_HCL_DEPTH = 100
+
 Resolve = Callable[[Any], Any]
 
 
@@ -84,6 +93,7 @@ def parse_hcl_raw(path: Path, text: str) -> dict[str, Any]:
     """python-hcl2's reading of ``text``: strings still quoted, blocks marked ``__is_block__``."""
     import hcl2  # a heavy import: only when an HCL file is read
 
+    _check_size_and_depth(path, text)
     try:
         document: dict[str, Any] = hcl2.loads(text)
     except RecursionError:
@@ -94,6 +104,25 @@ def parse_hcl_raw(path: Path, text: str) -> dict[str, Any]:
         where = f"{path}:{line}:{column}" if line else str(path)
         raise ProvsimError(f"{where}: not valid HCL ({_syntax_problem(error)}); fix the syntax") from None
     return document
+
+
+def _check_size_and_depth(path: Path, text: str) -> None:
+    """Refuse, before parsing, what python-hcl2 would take minutes over or fail on."""
+    size = len(text) - text.count("\n")
+    if size > MAX_HCL_CHARACTERS:
+        raise ProvsimError(
+            f"{path}: {size} characters of HCL, more than provsim reads in one file ({MAX_HCL_CHARACTERS}); "
+            "split the template into several .pkr.hcl files in one folder"
+        )
+    depth = 0
+    for match in re.finditer(r"[\[{(]|[\]})]", text):
+        depth += 1 if match.group() in "[{(" else -1
+        if depth > MAX_HCL_DEPTH:
+            line = text.count("\n", 0, match.start()) + 1
+            raise ProvsimError(
+                f"{path}:{line}: brackets nested deeper than {MAX_HCL_DEPTH} levels; no template nests like that, "
+                "fix the file"
+            )
 
 
 def parse_hcl(path: Path, text: str) -> dict[str, Any]:

@@ -260,6 +260,8 @@ HCL_REFUSED = {
     "undeclared-local": _hcl(source="location = local.nowhere"),
     "number-of-5000-digits": _hcl(source="vm_size = " + "9" * 5000),
     "nested-10000-deep": _hcl(source="tags = " + "[" * 10000 + "]" * 10000),
+    "nested-100000-deep": _hcl(source="tags = " + "{a = " * 100_000 + "1" + "}" * 100_000),
+    "over-256-KiB-of-hcl": _hcl(head="locals {\n" + "".join(f'  l{n} = "{"x" * 60}"\n' for n in range(5000)) + "}\n"),
     "unterminated": _hcl()[:-20],
     "build-uses-undeclared-source": _hcl().replace("source.azure-arm.x", "source.azure-arm.y"),
     "local-block-cycle": _hcl(

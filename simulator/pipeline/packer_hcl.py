@@ -89,8 +89,12 @@ class _Template:
         self.declared_at[key] = where
 
 
-def parse_hcl_raw(path: Path, text: str) -> dict[str, Any]:
-    """python-hcl2's reading of ``text``: strings still quoted, blocks marked ``__is_block__``."""
+def parse_hcl_raw(path: Path, text: str, *, quote: bool = True) -> dict[str, Any]:
+    """python-hcl2's reading of ``text``: strings still quoted, blocks marked ``__is_block__``.
+
+    ``quote``: a syntax error may quote the offending text; not for var files, which hold
+    secrets whose variables are not known to be sensitive until the template is read.
+    """
     import hcl2  # a heavy import: only when an HCL file is read
 
     _check_size_and_depth(path, text)
@@ -102,7 +106,7 @@ def parse_hcl_raw(path: Path, text: str) -> dict[str, Any]:
         line = getattr(error, "line", None)
         column = getattr(error, "column", None)
         where = f"{path}:{line}:{column}" if line else str(path)
-        raise ProvsimError(f"{where}: not valid HCL ({_syntax_problem(error)}); fix the syntax") from None
+        raise ProvsimError(f"{where}: not valid HCL ({_syntax_problem(error, quote)}); fix the syntax") from None
     return document
 
 
@@ -125,13 +129,13 @@ def _check_size_and_depth(path: Path, text: str) -> None:
             )
 
 
-def parse_hcl(path: Path, text: str) -> dict[str, Any]:
+def parse_hcl(path: Path, text: str, *, quote: bool = True) -> dict[str, Any]:
     """The blocks and attributes of an HCL file's ``text``, strings unquoted."""
-    unquoted: dict[str, Any] = _unquote(parse_hcl_raw(path, text))
+    unquoted: dict[str, Any] = _unquote(parse_hcl_raw(path, text, quote=quote))
     return unquoted
 
 
-def _syntax_problem(error: Exception) -> str:
+def _syntax_problem(error: Exception, quote: bool = True) -> str:
     """Lark's error in a user's words (its token names, such as RBRACE, mean nothing to them)."""
     token = getattr(error, "token", None)
     expected = set(getattr(error, "expected", ()) or ())
@@ -141,16 +145,20 @@ def _syntax_problem(error: Exception) -> str:
         if "RBRACE" in expected:
             return "the file ends inside a block: a closing } is missing; truncated file?"
         return "the file ends too early; truncated file?"
+    if token is not None and not quote:
+        return "unexpected text here"
     if token is not None:
         shown = str(token).strip().splitlines()[0] if str(token).strip() else str(token)
         return f"unexpected {shown[:60]!r}"
     char = getattr(error, "char", None)
     if char is not None:
-        return f"unexpected character {char!r}"
+        return f"unexpected character {char!r}" if quote else "unexpected character here"
     if isinstance(error, ValueError) and "digits" in str(error):
         return "a number too long to convert; write it as a string"
     text = str(error).strip()
-    return text.splitlines()[0][:120] if text else type(error).__name__
+    if not quote or not text:
+        return type(error).__name__
+    return text.splitlines()[0][:120]
 
 
 def _unquote(value: Any) -> Any:
@@ -229,8 +237,9 @@ def read_packer_hcl(path: Path, variables: PackerVariables) -> list[Pipeline]:
         template.texts[file] = text
         rest, simple = split_simple_variables(text)
         _read_file(template, file, rest, parse_hcl_raw(file, rest), simple)
-    variables.apply(template.variables, path, hcl=True)
-    sensitive = {value for name in template.sensitive_variables for value in leaves(template.variables.get(name))}
+    seen: dict[str, list[Any]] = {}
+    variables.apply(template.variables, path, hcl=True, seen=seen)
+    sensitive = {value for name in template.sensitive_variables for value in leaves(seen.get(name))}
     try:
         pipelines = _pipelines(template, path, sensitive)
     except ProvsimError as error:

@@ -17,7 +17,7 @@ from ..errors import ProvsimError
 from ..masking import mask
 from . import shapes
 from .model import Location, Pipeline, Tool
-from .packer_steps import os_type_of, packer_step, packer_targets, secret_values
+from .packer_steps import leaves, os_type_of, packer_step, packer_targets, secret_values
 from .sources import line_of
 from .variables import PackerVariables
 
@@ -42,9 +42,10 @@ def read_packer_json(path: Path, document: dict[str, Any], text: str, given: Pac
             )
         declared[name] = value
     names = shapes.texts(document.get("sensitive-variables"), at("sensitive-variables"), "sensitive-variables")
-    given.apply(declared, path)
+    seen: dict[str, list[Any]] = {}
+    given.apply(declared, path, seen=seen)
     variables = {str(k): shapes.text(v, at(k), f"variable {k!r}") or "" for k, v in declared.items()}
-    sensitive = {variables[name] for name in names if variables.get(name)}
+    sensitive = {value for name in names for value in leaves(seen.get(name))}
     try:
         return _pipelines(path, document, text, variables, sensitive)
     except ProvsimError as error:

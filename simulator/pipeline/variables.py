@@ -48,12 +48,19 @@ class PackerVariables:
     environment: Mapping[str, str] = field(default_factory=dict)
     """The process environment; only ``PKR_VAR_*`` entries are read."""
 
-    def apply(self, declared: dict[str, Any], template: Path, *, hcl: bool = False) -> None:
+    def apply(
+        self, declared: dict[str, Any], template: Path, *, hcl: bool = False, seen: dict[str, list[Any]] | None = None
+    ) -> None:
         """Set ``declared`` (name -> default) to the values Packer would build with.
 
         ``template`` is the file or folder being checked: a folder brings its
         ``*.auto.pkrvars.*`` files; ``hcl`` says whether ``PKR_VAR_*`` counts.
+        ``seen`` collects every value each variable had on the way, the default and those
+        overridden too: a sensitive variable's every value is a secret, used or not.
         """
+        if seen is not None:
+            for name, value in declared.items():
+                seen.setdefault(name, []).append(value)
         layers: list[Mapping[str, Any]] = []
         if hcl:
             prefix = ENVIRONMENT_PREFIX
@@ -62,13 +69,18 @@ class PackerVariables:
             automatic = sorted({*template.glob("*.auto.pkrvars.hcl"), *template.glob("*.auto.pkrvars.json")})
             layers.extend(read_var_file(path) for path in automatic)
         layers.extend(read_var_file(path) for path in self.files)
-        for layer in layers:
-            declared.update({name: value for name, value in layer.items() if name in declared})
-        for name, value in self.assigned.items():
-            if name not in declared:
-                known = ", ".join(sorted(declared)) or "none"
-                raise ProvsimError(f"{template}: --var {name}: no such variable in the template (declared: {known})")
-            declared[name] = value
+        for layer in [*layers, self.assigned]:
+            for name, value in layer.items():
+                if name not in declared:
+                    if layer is self.assigned:
+                        known = ", ".join(sorted(declared)) or "none"
+                        raise ProvsimError(
+                            f"{template}: --var {name}: no such variable in the template (declared: {known})"
+                        )
+                    continue
+                declared[name] = value
+                if seen is not None:
+                    seen.setdefault(name, []).append(value)
 
 
 def read_var_file(path: Path) -> dict[str, Any]:
@@ -79,7 +91,7 @@ def read_var_file(path: Path) -> dict[str, Any]:
         return values
     from .packer_hcl import parse_hcl  # packer_hcl imports this module
 
-    values = parse_hcl(path, text)
+    values = parse_hcl(path, text, quote=False)  # its values may be secrets: errors quote nothing
     blocks = sorted(TEMPLATE_BLOCKS & values.keys())
     if blocks:
         # Packer refuses blocks here too; silently reading no values would hide a swapped argument.

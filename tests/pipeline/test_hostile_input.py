@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from provsim.cli import main
 from provsim.pipeline import PackerVariables, read_pipelines
 
 CliRun = Callable[..., tuple[int, str, str]]  # the provsim_cli fixture (tests/conftest.py)
@@ -399,12 +398,9 @@ SPECIAL_FILES: dict[str, Callable[[Path], Path]] = {
 
 @pytest.mark.parametrize("make", SPECIAL_FILES.values(), ids=SPECIAL_FILES.keys())
 def test_only_regular_files_are_read_as_templates(provsim_cli: CliRun, tmp_path: Path, make: Any) -> None:
+    """A folder is read as a folder of .pkr.hcl templates (none here); anything else that is no file is refused."""
     path = make(tmp_path)
-    status, out, err = provsim_cli("check", str(path) if path != tmp_path else str(path / "."), "--var", "a=1")
-    if path == tmp_path:  # a folder is a folder of .pkr.hcl templates
-        _refused(status, out, err, str(path))
-    else:
-        _refused(status, out, err, str(path))
+    _refused(*provsim_cli("check", str(path)), str(path))
 
 
 @pytest.mark.parametrize("make", SPECIAL_FILES.values(), ids=SPECIAL_FILES.keys())
@@ -472,10 +468,12 @@ def test_a_sensitive_hcl_variable_given_by_var_is_sensitive(tmp_path: Path) -> N
     head = 'variable "secret" {\n  type      = string\n  default   = "from-default"\n  sensitive = true\n}\n'
     path = tmp_path / "t.pkr.hcl"
     path.write_text(_hcl(head=head, build='environment_vars = ["TOKEN=${var.secret}"]'))
-    (pipeline,) = read_pipelines(path, PackerVariables({"secret": "hunter22"}))
-    assert "hunter22" in pipeline.sensitive and "from-default" not in pipeline.sensitive
-    (pipeline,) = read_pipelines(path)
-    assert "from-default" in pipeline.sensitive
+    values = tmp_path / "v.pkrvars.hcl"
+    values.write_text('secret = "from-a-var-file"\n')
+    environment = {"PKR_VAR_secret": "from-the-environment"}
+    (pipeline,) = read_pipelines(path, PackerVariables({"secret": "hunter22"}, (values,), environment))
+    assert {"hunter22", "from-a-var-file", "from-the-environment", "from-default"} <= pipeline.sensitive
+    assert pipeline.steps[0].environment_vars == ("TOKEN=hunter22",)
 
 
 def test_a_sensitive_json_variable_given_by_var_is_sensitive(tmp_path: Path) -> None:
@@ -485,7 +483,7 @@ def test_a_sensitive_json_variable_given_by_var_is_sensitive(tmp_path: Path) -> 
     path = tmp_path / "t.json"
     path.write_text(json.dumps(document))
     (pipeline,) = read_pipelines(path, PackerVariables({"token": "hunter22"}))
-    assert "hunter22" in pipeline.sensitive and "imagesvhd" not in pipeline.sensitive
+    assert {"hunter22", "from-default"} <= pipeline.sensitive and "imagesvhd" not in pipeline.sensitive
 
 
 def test_secret_settings_are_sensitive_however_they_are_set(tmp_path: Path) -> None:
@@ -523,6 +521,15 @@ def test_an_error_never_shows_a_sensitive_value(provsim_cli: CliRun, tmp_path: P
     assert "hunter22" not in err and "<sensitive>" in err
 
 
+def test_a_var_file_syntax_error_quotes_nothing(provsim_cli: CliRun, tmp_path: Path) -> None:
+    """A var file's values may be secrets, and which are is only known once it is read."""
+    values = tmp_path / "v.pkrvars.hcl"
+    values.write_text('image_version = "hunter22" "hunter23"\n')
+    status, out, err = provsim_cli("check", str(FIXTURES / "packer" / "web.pkr.hcl"), "--var-file", str(values))
+    _refused(status, out, err, str(values))
+    assert "hunter2" not in err
+
+
 # --- the CLI: a provsim bug is not a failing VM ------------------------------------------------------
 
 
@@ -552,7 +559,3 @@ def test_a_closed_stdout_exits_quietly(provsim_cli: CliRun, monkeypatch: pytest.
 
     monkeypatch.setattr("provsim.commands.check.run", closed)
     assert provsim_cli("check", "x") == (141, "", "")
-
-
-def test_main_is_the_function_the_tests_drive() -> None:
-    assert main(["check", str(FIXTURES / "packer" / "web.pkr.hcl"), "--format", "json"]) == 0

@@ -6,8 +6,9 @@ Each subcommand lives in ``provsim.commands.<name>`` with two functions,
 simulated VM creation that does not succeed, 2 bad input (one line on stderr),
 3 a provsim bug (one line on stderr; ``provsim --debug ...`` shows the
 traceback): CI reads 1 as "the VM will fail", so a crash must never look like
-that. 130 on Ctrl-C; 141 (128 + SIGPIPE, what ``cat`` gives) when whoever reads
-stdout stops reading, as ``provsim check ... | head`` does.
+that. 128 + N when stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP);
+141 (128 + SIGPIPE, what ``cat`` gives) when whoever reads stdout stops
+reading, as ``provsim check ... | head`` does.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from .errors import ProvsimError
+from .stopping import Stopped, stop_signals_raise
 
 #: Subcommand name -> (module under provsim.commands, one-line help).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -62,11 +64,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run provsim; returns the exit status (also used by the console script)."""
     args = build_parser().parse_args(argv)
     try:
-        status: int = args.run(args)
-        sys.stdout.flush()  # a closed pipe shows up here, while it can still be handled
+        # SIGTERM (how CI cancels) and SIGHUP take Ctrl-C's way out, through every cleanup.
+        with stop_signals_raise():
+            status: int = args.run(args)
+            sys.stdout.flush()  # a closed pipe shows up here, while it can still be handled
     except ProvsimError as error:
         print(f"provsim: {error.message}", file=sys.stderr)
         return 2
+    except Stopped as stop:
+        print(f"provsim: stopped by {stop.name}; what this run created has been removed", file=sys.stderr)
+        return stop.exit_status
     except KeyboardInterrupt:
         print("provsim: interrupted", file=sys.stderr)
         return 130

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..stopping import stop_signals_raise
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -26,12 +24,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # A SIGTERM during a build must still remove debootstrap's tree and the half-imported tarball.
-    with stop_signals_raise():
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
     from ..containers import base_image
     from ..containers.engine import connect
 

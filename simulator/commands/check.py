@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ProvsimError
 from ..masking import mask
-from ..stopping import stop_signals_raise
 
 if TYPE_CHECKING:
     from ..containers.check import ContainerCheck
@@ -85,12 +84,6 @@ def parse_variables(pairs: list[str], files: list[Path]) -> PackerVariables:
 
 
 def run(args: argparse.Namespace) -> int:
-    # CI cancels with SIGTERM: it must clean up as Ctrl-C does (containers, images, provisioning media).
-    with stop_signals_raise():
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
     from ..pipeline.check import check_path
 
     if not args.paths and not args.rootfs:

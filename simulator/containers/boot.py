@@ -7,8 +7,8 @@ code of the simulated default; only the disk differs. The platform:
    from the platform);
 2. for a *generalized* registration only, mounts provisioning media built
    from a Faker OS profile read-only at :data:`MEDIA_PATH` (the file is
-   written with mode 0600 on the host and deleted, with its folder, as soon
-   as the agent has read it; the password is never logged);
+   written with mode 0600 on the host and deleted as soon as the agent has
+   read it, its folder with the run; the password is never logged);
 3. lets the Linux guest agent decide from the container's disk;
 4. waits at most :attr:`RealBudget.seconds` of real time for the ready report
    (the ``provisioned`` marker holding this VM's instance id), the budget
@@ -18,8 +18,6 @@ code of the simulated default; only the disk differs. The platform:
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,16 +118,15 @@ def boot(
         raise ProvsimError("the Docker backend boots Linux images only; use the default backend for Windows")
     volumes: dict[str, dict[str, str]] = {}
     media: str | None = None
-    media_folder: Path | None = None
+    media_file: Path | None = None
     try:
         if image.registered_as is OsState.GENERALIZED:
             media = build_ovf_env(image.os_type, profile)
-            media_folder = Path(tempfile.mkdtemp(prefix="provsim-media-"))
-            media_file = media_folder / "ovf-env.xml"
+            media_file = run.host_folder("media") / "ovf-env.xml"
             # Created 0600 before the password is written: it is never readable by others, even for an instant.
             media_file.touch(mode=0o600)
             media_file.write_text(media)
-            volumes[str(media_folder)] = {"bind": MEDIA_FOLDER, "mode": "ro"}
+            volumes[str(media_file.parent)] = {"bind": MEDIA_FOLDER, "mode": "ro"}
         machine = run.machine(image.tag, role, volumes)
         on_disk = machine.disk.read_text(MEDIA_PATH)
         if on_disk != media:
@@ -138,9 +135,10 @@ def boot(
             )
         creation = platform.create_vm(image.as_platform_image(), profile, disk=machine.disk, source_vm=source_vm)
     finally:
-        # The agent has read the media (or never will): the OS profile's password leaves the host's disk now.
-        if media_folder is not None:
-            shutil.rmtree(media_folder, ignore_errors=True)
+        # The agent has read the media (or never will): the OS profile's password leaves the host's disk now;
+        # the empty folder goes with the run's containers.
+        if media_file is not None:
+            media_file.unlink(missing_ok=True)
     ready = _wait_ready(machine, creation.vm.instance_id, budget or DEFAULT_BUDGET)
     if ready != (creation.outcome.status.value != "provisioning_timeout"):
         raise ProvsimError(

@@ -16,14 +16,17 @@ stays.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from contextlib import suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from ..stopping import held
 from . import base_image, machine
-from .engine import LABEL, RUN_LABEL, SESSION_LABEL, connect, new_run_id
+from .engine import LABEL, RUN_LABEL, SESSION_LABEL, connect, new_run_id, session_id
 
 #: The role of the one machine that runs a template's steps.
 BUILD_ROLE = "build"
@@ -36,6 +39,8 @@ class Run:
     client: Any
     base_image: str
     run_id: str = field(default_factory=new_run_id)
+    host_folders: list[Path] = field(default_factory=list)
+    """Folders on this host that the run's containers bind-mount (provisioning media): removed with them."""
 
     @classmethod
     def start(cls, client: Any | None = None, run_id: str | None = None) -> Run:
@@ -58,6 +63,16 @@ class Run:
             runs_template_steps=role == BUILD_ROLE,
         )
 
+    def host_folder(self, what: str) -> Path:
+        """A new private folder on this host for a bind mount, removed after the run's containers.
+
+        Not before: the engine re-creates a missing bind-mount source whenever it
+        copies files into the container (``put_archive``).
+        """
+        folder = Path(tempfile.mkdtemp(prefix=f"provsim-{what}-{session_id()}-"))
+        self.host_folders.append(folder)
+        return folder
+
     def image_name(self, what: str) -> str:
         """A name for an image this run registers (capture, upload)."""
         return f"provsim-{what}:{self.run_id}"
@@ -67,8 +82,10 @@ class Run:
         return leftovers(self.client, self.run_id)
 
     def remove_all(self) -> None:
-        """Remove this run's containers, then its images. Safe to call twice."""
+        """Remove this run's containers, then its images and host folders. Safe to call twice."""
         remove_run(self.client, self.run_id)
+        for folder in self.host_folders:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def __enter__(self) -> Run:
         return self

@@ -222,4 +222,4 @@ def test_a_step_that_takes_all_memory_is_killed_at_the_limit(tmp_path: Path, bui
     step = shell("python3 -c 'x = bytearray(3 * 2**30); print(len(x))'", execute_command=SUDO)
     (run,) = StepRunner(build_vm.machine.disk, pipeline(tmp_path, step), build_vm.user).run_all()
     assert run.status is StepStatus.FAILED, run.output
-    assert run.exit_code == 137 and "memory limit" in run.reason or "MemoryError" in run.output, run.describe()
+    assert (run.exit_code == 137 and "memory limit" in run.reason) or "MemoryError" in run.output, run.describe()

@@ -53,8 +53,9 @@ POINTS = {
 SIGNALS = {"SIGTERM": (signal.SIGTERM, 143), "SIGHUP": (signal.SIGHUP, 129), "SIGINT": (signal.SIGINT, 130)}
 
 
-def media_folders() -> set[str]:
-    return {name for name in os.listdir("/tmp") if name.startswith("provsim-")}
+def media_folders(session: str) -> set[str]:
+    """The session's provisioning media folders (other workers of ``pytest -n`` have their own)."""
+    return {name for name in os.listdir("/tmp") if name.startswith(f"provsim-media-{session}")}
 
 
 @pytest.mark.parametrize("point", POINTS)
@@ -67,7 +68,6 @@ def test_a_signal_leaves_nothing_behind(
     template = tmp_path / "slow.pkr.hcl"
     template.write_text(TEMPLATE)
     session = f"signals-{uuid.uuid4().hex[:8]}"
-    before = media_folders()
     process = subprocess.Popen(
         [sys.executable, "-m", "provsim.cli", "check", "--backend", "docker", str(template)],
         stdout=subprocess.PIPE,
@@ -90,4 +90,21 @@ def test_a_signal_leaves_nothing_behind(
     assert process.returncode == status, stderr
     assert "Traceback" not in stderr
     assert leftovers(client, session=session) == ([], []), f"{signal_name} at {point} left objects behind"
-    assert media_folders() <= before, "provisioning media left in /tmp"
+    assert not media_folders(session), "provisioning media left in /tmp"
+
+
+def test_a_run_that_ends_normally_leaves_nothing_either(tmp_path: Path, docker_engine: tuple[Any, str]) -> None:
+    client, _ = docker_engine
+    template = tmp_path / "slow.pkr.hcl"
+    template.write_text(TEMPLATE.replace('"sleep 4"', '"true"'))
+    session = f"normal-{uuid.uuid4().hex[:8]}"
+    done = subprocess.run(
+        [sys.executable, "-m", "provsim.cli", "check", "--backend", "docker", str(template)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PROVSIM_SESSION": session},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert leftovers(client, session=session) == ([], [])
+    assert not media_folders(session), "an empty media folder was left in /tmp"

@@ -21,7 +21,7 @@ from ..model import OsType
 from . import shapes
 from .model import Location, Pipeline, Step, Target, TargetKind, Tool
 from .packer_steps import leaves
-from .sources import TextLines, text_lines
+from .sources import NEARBY, TextLines, text_lines
 
 RESOURCE_TYPE = "microsoft.virtualmachineimages/imagetemplates"
 LINUX_DEPROVISION_SCRIPT = "/tmp/DeprovisioningScript.sh"
@@ -147,8 +147,10 @@ def _pipeline(path: Path, written: dict[str, Any], resolve: Any, lines: TextLine
         label = shapes.text(customizer.get("name"), here, f"customizer #{index}: name") or f"customizer #{index}"
         written_name = as_written.get("name") if isinstance(as_written, dict) else None
         written_type = as_written.get("type") if isinstance(as_written, dict) else None
-        line = lines.find(f'"{written_name}"', cursor) if isinstance(written_name, str) and written_name else None
-        line = line or (lines.find(f'"{written_type}"', cursor) if isinstance(written_type, str) else None) or cursor
+        named = isinstance(written_name, str) and written_name
+        line = lines.find(f'"{written_name}"', cursor, NEARBY) if named else None
+        typed = isinstance(written_type, str)
+        line = line or (lines.find(f'"{written_type}"', cursor, NEARBY) if typed else None) or cursor
         cursor = line + 1
         where = Location(str(path), line)
         if kind not in CUSTOMIZERS:
@@ -182,7 +184,7 @@ def _pipeline(path: Path, written: dict[str, Any], resolve: Any, lines: TextLine
     for index, entry in enumerate(distribute, start=1):
         here = str(Location(str(path), cursor))
         kind = shapes.text(entry.get("type"), here, f"distribute entry #{index}: type") or ""
-        line = (lines.find(f'"{kind}"', cursor) if kind else None) or cursor
+        line = (lines.find(f'"{kind}"', cursor, NEARBY) if kind else None) or cursor
         cursor = line + 1
         pipeline.targets.append(_target(entry, kind, Location(str(path), line)))
     return pipeline

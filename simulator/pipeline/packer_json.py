@@ -18,7 +18,7 @@ from ..masking import mask
 from . import shapes
 from .model import Location, Pipeline, Tool
 from .packer_steps import leaves, os_type_of, packer_step, packer_targets, secret_values
-from .sources import line_of
+from .sources import NEARBY, line_of
 from .variables import PackerVariables
 
 _USER = re.compile(r"\{\{\s*user\s+[`\"]([^`\"]+)[`\"]\s*\}\}")
@@ -100,7 +100,7 @@ def _pipelines(
             kind = settings.get("type")
             if not isinstance(kind, str) or not kind:
                 raise ProvsimError(f'{where}: provisioner #{index} has no "type"; add one, such as "type": "shell"')
-            line = line_of(text, f'"{kind}"', step_cursor) or step_cursor
+            line = line_of(text, f'"{kind}"', step_cursor, NEARBY) or step_cursor
             step_cursor = line + 1
             step_where = str(Location(str(path), line))
             only = shapes.texts(settings.get("only"), step_where, f"provisioner #{index}: only")

@@ -9,7 +9,7 @@ from ..errors import ProvsimError
 from ..model import OsType
 from . import shapes
 from .model import Location, Script, Step, Target, TargetKind
-from .sources import line_of, read_text
+from .sources import NEARBY, line_of, read_text
 
 #: Provisioners whose content provsim reads; others are reported as not inspected.
 KNOWN_PROVISIONERS = ("shell", "powershell", "file", "windows-restart", "windows-update", "shell-local")
@@ -95,8 +95,13 @@ def packer_step(
     """
     quote = "" if hcl else '"'
 
+    start = location.line or 1
+
     def at(field: str) -> str:
-        line = line_of(text, f"{quote}{field}{quote}", location.line or 1) or location.line
+        # Only for a setting the step has: looking up absent ones, step after step, cost minutes.
+        if settings.get(field) is None:
+            return str(location)
+        line = line_of(text, f"{quote}{field}{quote}", start, NEARBY) or location.line
         return str(Location(location.path, line))
 
     def single(field: str) -> str | None:
@@ -109,13 +114,13 @@ def packer_step(
         if kind not in ("shell", "powershell"):
             break
         script_path = Path(script) if Path(script).is_absolute() else base / script
-        where = f"{location.path}:{line_of(text, script, location.line or 1) or location.line}"
+        where = f"{location.path}:{line_of(text, script, start, NEARBY) or location.line}"
         scripts.append(Script(script, read_text(script_path, "script", where), Location(str(script_path))))
     inline = shapes.texts(settings.get("inline"), at("inline"), f"{name}: inline", single=not hcl)
     content = single("content")
     if kind == "file" and content is not None:
         inline = ()
-    inline_lines = tuple(line_of(text, _first_line(command), location.line or 1) for command in inline)
+    inline_lines = tuple(line_of(text, _first_line(command), start, NEARBY) for command in inline)
     environment = shapes.texts(
         settings.get("environment_vars"), at("environment_vars"), f"{name}: environment_vars", single=not hcl
     )
@@ -151,14 +156,15 @@ def packer_targets(
     quote = "" if hcl else '"'
 
     def at(needle: str) -> Location:
-        return Location(location.path, line_of(text, f"{quote}{needle}{quote}", start) or location.line)
+        return Location(location.path, line_of(text, f"{quote}{needle}{quote}", start, NEARBY) or location.line)
 
     def field(settings: dict[str, Any], name: str) -> str | None:
-        return shapes.text(settings.get(name), str(at(name)), name)
+        value = settings.get(name)
+        return None if value is None else shapes.text(value, str(at(name)), name)
 
     targets: list[Target] = []
     raw_gallery = body.get("shared_image_gallery_destination")
-    where_gallery = str(at("shared_image_gallery_destination"))
+    where_gallery = str(at("shared_image_gallery_destination")) if raw_gallery is not None else str(location)
     if isinstance(raw_gallery, list):  # HCL: a block comes as a list of its bodies
         if len(raw_gallery) > 1:
             raise ProvsimError(
@@ -171,9 +177,15 @@ def packer_targets(
         if raw_gallery is not None
         else None
     )
-    specialized = bool(gallery and shapes.flag(gallery.get("specialized"), str(at("specialized")), "specialized"))
+    specialized = bool(
+        gallery
+        and gallery.get("specialized") is not None
+        and shapes.flag(gallery.get("specialized"), str(at("specialized")), "specialized")
+    )
     managed = field(body, "managed_image_name")
-    skip = shapes.flag(body.get("skip_create_image"), str(at("skip_create_image")), "skip_create_image")
+    skip = body.get("skip_create_image") is not None and shapes.flag(
+        body.get("skip_create_image"), str(at("skip_create_image")), "skip_create_image"
+    )
     if managed and not skip:
         targets.append(
             Target(

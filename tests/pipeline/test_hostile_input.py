@@ -461,6 +461,23 @@ def test_10000_variables(tmp_path: Path) -> None:
     assert pipeline.name == "x"
 
 
+def test_20000_steps_whose_text_is_escaped(tmp_path: Path) -> None:
+    """Steps and customizers whose text is not in the file as written (\\u escapes) are still read in one pass."""
+    document = copy.deepcopy(PACKER_JSON)
+    document["provisioners"][:0] = [{"type": "shell", "inline": [f"echo \u00e9{n} \\ x"]} for n in range(20_000)]
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(document, indent=1))
+    (pipeline,) = read_pipelines(path)
+    assert len(pipeline.steps) == 20_001
+    aib = copy.deepcopy(AIB)
+    aib["properties"]["customize"][:0] = [
+        {"type": "Shell", "name": f"\u00e9{n}", "inline": ["ls"]} for n in range(20_000)
+    ]
+    path.write_text(json.dumps(aib, indent=1))
+    (pipeline,) = read_pipelines(path)
+    assert len(pipeline.steps) == 20_003
+
+
 # --- secrets ----------------------------------------------------------------------------------------
 
 

@@ -118,6 +118,17 @@ def _parse_int(digits: str) -> int:
     return int(digits)
 
 
+class _NotJson(Exception):
+    def __init__(self, word: str) -> None:
+        super().__init__(word)
+        self.word = word
+
+
+def _parse_constant(word: str) -> Any:
+    # Python reads NaN and Infinity; JSON has no such words, and Packer's and ARM's parsers refuse them.
+    raise _NotJson(word)
+
+
 def parse_json(path: Path, text: str, fix: str = "fix the syntax (truncated file?)") -> Any:
     """The JSON document in ``text``; a syntax error names the file, line and column.
 
@@ -128,7 +139,7 @@ def parse_json(path: Path, text: str, fix: str = "fix the syntax (truncated file
     """
     lines = text_lines(text)
     try:
-        document = json.loads(text, parse_int=_parse_int)
+        document = json.loads(text, parse_int=_parse_int, parse_constant=_parse_constant)
     except json.JSONDecodeError as error:
         raise ProvsimError(f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); {fix}") from None
     except _LongNumber as error:
@@ -136,6 +147,11 @@ def parse_json(path: Path, text: str, fix: str = "fix the syntax (truncated file
         raise ProvsimError(
             f"{path}:{line or '?'}: a number of {len(error.digits)} digits; Packer and ARM take 64-bit numbers, "
             "write it as a string"
+        ) from None
+    except _NotJson as error:
+        raise ProvsimError(
+            f"{path}:{lines.find(error.word) or '?'}: {error.word} is not JSON (Packer and ARM refuse it); "
+            'write a number or a string such as "NaN"'
         ) from None
     except RecursionError:
         line = lines.line_at(_deepest_offset(text))

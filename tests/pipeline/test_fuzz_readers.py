@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 from provsim.errors import ProvsimError
-from provsim.pipeline import check_path
+from provsim.pipeline import PackerVariables, check_path
 from provsim.pipeline.recognise import recognise_line, waits_for_image_state
 from provsim.pipeline.simple_blocks import split_simple_variables
 from provsim.pipeline.writes import executed_lines, file_writes, writes_a_file
@@ -53,9 +53,9 @@ def workdir() -> Iterator[Path]:
         yield root
 
 
-def only_provsim_errors(path: Path) -> None:
+def only_provsim_errors(path: Path, variables: PackerVariables | None = None) -> None:
     try:
-        check_path(path)
+        check_path(path, variables)
     except ProvsimError as error:
         assert "\n" not in error.message
 
@@ -121,6 +121,13 @@ def test_random_json(workdir: Path, document: Any) -> None:
 def test_random_json_shaped_like_templates(workdir: Path, document: dict[str, Any]) -> None:
     """Documents with the keys readers look for, so that they get past recognising the dialect."""
     only_provsim_errors(_write(workdir, "shaped.json", json.dumps(document).encode()))
+
+
+@settings(CI, max_examples=80)
+@given(content=st.binary(max_size=200) | st.text(max_size=200).map(str.encode))
+def test_random_var_files(workdir: Path, content: bytes) -> None:
+    values = _write(workdir, "random.pkrvars.hcl", content)
+    only_provsim_errors(FIXTURES / "packer" / "web.pkr.hcl", PackerVariables(files=(values,)))
 
 
 # --- structure-aware mutations of the fixtures -------------------------------------------------------

@@ -355,6 +355,8 @@ FILES_REFUSED: dict[str, bytes] = {
     "byte-order-mark-only": b"\xef\xbb\xbf",
     "nul-bytes": b'source "azure-arm" "x" {\0}\n',
     "nul-late": WEB_HCL.encode() * 10 + b"\0",
+    "json-nan": b'{"builders": [{"type": "azure-arm", "n": NaN}]}',
+    "json-infinity": b'{"builders": [{"type": "azure-arm", "n": -Infinity}]}',
     "json-not-an-object": b"[1, 2, 3]",
     "json-string": b'"builders"',
     "json-truncated": json.dumps(PACKER_JSON).encode()[:-7],

@@ -143,7 +143,7 @@ def _pipeline(path: Path, written: dict[str, Any], resolve: Any, lines: TextLine
     cursor = lines.find('"customize"', start) or start
     for index, (customizer, as_written) in enumerate(zip(customize, written_customize, strict=True), start=1):
         here = str(Location(str(path), cursor))
-        kind = (shapes.text(customizer.get("type"), here, f"customizer #{index}: type") or "").lower()
+        kind = _kind(customizer, here, f"customizer #{index}", "Shell")
         label = shapes.text(customizer.get("name"), here, f"customizer #{index}: name") or f"customizer #{index}"
         written_name = as_written.get("name") if isinstance(as_written, dict) else None
         written_type = as_written.get("type") if isinstance(as_written, dict) else None
@@ -183,11 +183,21 @@ def _pipeline(path: Path, written: dict[str, Any], resolve: Any, lines: TextLine
     cursor = distribute_line
     for index, entry in enumerate(distribute, start=1):
         here = str(Location(str(path), cursor))
-        kind = shapes.text(entry.get("type"), here, f"distribute entry #{index}: type") or ""
+        kind = _kind(entry, here, f"distribute entry #{index}", "ManagedImage", lower=False)
         line = (lines.find(f'"{kind}"', cursor, NEARBY) if kind else None) or cursor
         cursor = line + 1
         pipeline.targets.append(_target(entry, kind, Location(str(path), line)))
     return pipeline
+
+
+def _kind(entry: dict[str, Any], where: str, what: str, example: str, *, lower: bool = True) -> str:
+    """An entry's ``type``: a string, as ARM's schema requires."""
+    kind = entry.get("type")
+    if kind is None:
+        raise ProvsimError(f'{where}: {what} has no "type"; add one, such as "type": "{example}"')
+    if not isinstance(kind, str):
+        raise ProvsimError(f'{where}: {what}: type is {shapes.kind_of(kind)}; write a string, such as "{example}"')
+    return kind.lower() if lower else kind
 
 
 def _os_type(properties: dict[str, Any], customize: list[dict[str, Any]], location: Location, at: str) -> OsType:

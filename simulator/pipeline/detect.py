@@ -24,6 +24,8 @@ def read_pipelines(path: Path, variables: PackerVariables | None = None) -> list
     if path.is_dir():
         return read_packer_hcl(path, given)
     text = read_text(path)
+    if not text.strip():
+        raise ProvsimError(f"{path}: empty file; pass a Packer template (.pkr.hcl or JSON) or an AIB template")
     if text.lstrip().startswith(("{", "[")):
         document = parse_json(path, text)
         if isinstance(document, dict) and "builders" in document:

@@ -193,16 +193,26 @@ def _block_lines(text: str, block_type: str, start: int = 0, nested: bool = Fals
 
 
 def _blocks(
-    body: dict[str, Any], block_type: str, labels: int, where: Callable[[int], Location]
+    body: dict[str, Any],
+    block_type: str,
+    labels: int,
+    where: Callable[[int], Location],
+    attribute_at: Callable[[str], Location | None] = lambda _: None,
 ) -> list[tuple[tuple[str, ...], dict[str, Any], Location]]:
-    """The ``block_type`` blocks of a raw body: their labels, raw body and place, refusing a wrong shape."""
+    """The ``block_type`` blocks of a raw body: their labels, raw body and place, refusing a wrong shape.
+
+    ``attribute_at`` finds the line of ``name = ...``, for a block written as an attribute.
+    """
     value = body.get(block_type)
     if value is None:
         return []
     example = _EXAMPLES.get(block_type, f"{block_type} {{ ... }}")
     if not isinstance(value, list):
+        place = where(0)
+        if place.line is None:
+            place = attribute_at(block_type) or place
         raise ProvsimError(
-            f"{where(0)}: {block_type} is an attribute ({shapes.kind_of(value)}), not a block; write {example}"
+            f"{place}: {block_type} is an attribute ({shapes.kind_of(value)}), not a block; write {example}"
         )
     found: list[tuple[tuple[str, ...], dict[str, Any], Location]] = []
     for index, item in enumerate(value):
@@ -261,7 +271,11 @@ def _read_file(
     def top(block_type: str) -> Callable[[int], Location]:
         return _placer(file, _block_lines(text, block_type))
 
-    variables = _blocks(document, "variable", 1, top("variable"))
+    def attribute(name: str) -> Location | None:
+        found = re.search(rf"^[ \t]*{re.escape(name)}[ \t]*=", text, re.MULTILINE)
+        return Location(str(file), text_lines(text).line_at(found.start())) if found else None
+
+    variables = _blocks(document, "variable", 1, top("variable"), attribute)
     declared = [(labels, _unquote(raw), place) for labels, raw, place in variables]
     declared += [((name,), body, Location(str(file), line)) for name, body, line in simple]
     declared.sort(key=lambda found: found[2].line or 0)
@@ -276,24 +290,25 @@ def _read_file(
         template.variables[name] = default
         if shapes.flag(body.get("sensitive"), str(place), f"variable {name!r}: sensitive"):
             template.sensitive_variables.add(name)
-    for _, raw, place in _blocks(document, "variables", 0, top("variables")):  # the older form, names and defaults
+    # The older form: names and defaults in one block.
+    for _, raw, place in _blocks(document, "variables", 0, top("variables"), attribute):
         for name, default in _unquote(raw).items():
             template.declare("variable", name, place)
             template.variables[name] = default
-    for _, raw, place in _blocks(document, "locals", 0, top("locals")):
+    for _, raw, place in _blocks(document, "locals", 0, top("locals"), attribute):
         for name, expression in _unquote(raw).items():
             template.declare("local", name, place)
             template.locals[name] = expression
-    for (name,), raw, place in _blocks(document, "local", 1, top("local")):
+    for (name,), raw, place in _blocks(document, "local", 1, top("local"), attribute):
         body = _unquote(raw)
         template.declare("local", name, place)
         template.locals[name] = body.get("expression")
         if shapes.flag(body.get("sensitive"), str(place), f"local {name!r}: sensitive"):
             template.sensitive_locals.add(name)
-    for (kind, name), raw, place in _blocks(document, "source", 2, top("source")):
+    for (kind, name), raw, place in _blocks(document, "source", 2, top("source"), attribute):
         template.declare("source", f"{kind}.{name}", place)
         template.sources[f"{kind}.{name}"] = (raw, file, text, place.line)
-    for _, raw, place in _blocks(document, "build", 0, top("build")):
+    for _, raw, place in _blocks(document, "build", 0, top("build"), attribute):
         template.builds.append((raw, file, text, place.line))
 
 

@@ -98,7 +98,11 @@ def _pipelines(
         for index, settings in enumerate(provisioners, start=1):
             where = str(Location(str(path), step_cursor))
             kind = settings.get("type")
-            if not isinstance(kind, str) or not kind:
+            if kind is not None and not isinstance(kind, str):
+                raise ProvsimError(
+                    f'{where}: provisioner #{index}: type is {shapes.kind_of(kind)}; write a string, such as "shell"'
+                )
+            if not kind:
                 raise ProvsimError(f'{where}: provisioner #{index} has no "type"; add one, such as "type": "shell"')
             line = line_of(text, f'"{kind}"', step_cursor, NEARBY) or step_cursor
             step_cursor = line + 1

@@ -108,4 +108,6 @@ def flag(value: Any, where: str, what: str) -> bool | None:
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
+    if isinstance(value, str):
+        raise ProvsimError(f"{where}: {what} is a string that is neither true nor false; write true or false")
     raise _wrong(where, what, value, "write true or false")

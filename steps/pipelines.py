@@ -51,12 +51,14 @@ class TemplateCheck:
     path: Path
     variables: dict[str, str] = field(default_factory=dict)
     var_files: list[Path] = field(default_factory=list)
+    vhd_as: OsState | None = None
     _reports: list[PipelineReport] | None = None
 
     def read(self) -> list[PipelineReport]:
         """The reports; a template provsim cannot read raises :class:`ProvsimError`."""
         if self._reports is None:
-            self._reports = check_path(self.path, PackerVariables(self.variables, tuple(self.var_files)))
+            variables = PackerVariables(self.variables, tuple(self.var_files))
+            self._reports = check_path(self.path, variables, vhd_as=self.vhd_as)
         return self._reports
 
     def reports(self) -> list[PipelineReport]:
@@ -119,6 +121,15 @@ def the_var_file(provsim_template: dict[str, TemplateCheck], request: pytest.Fix
     Example: ``And the Packer var file "fixtures/packer/gallery-by-environment/prod.pkrvars.hcl"``
     """
     _check(provsim_template).var_files.append(Path(request.config.rootpath) / path)
+
+
+@given(parsers.parse("its VHD will be registered as {state}"))
+def vhd_registered_as(provsim_template: dict[str, TemplateCheck], state: str) -> None:
+    """``Given its VHD will be registered as <generalized|specialized>``: the way you register the VHD later.
+
+    Without it, a VHD output is tried both ways. Example: ``And its VHD will be registered as generalized``
+    """
+    _check(provsim_template).vhd_as = words.os_state(state)
 
 
 @then(parsers.parse("the pipeline builds a {os} image"))

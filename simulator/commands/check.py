@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ProvsimError
 from ..masking import mask
+from ..model import OsState
 
 if TYPE_CHECKING:
     from ..containers.check import ContainerCheck
@@ -66,6 +67,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="docker backend: stop a step that runs longer (default 900; a provisioner's own 'timeout' wins)",
     )
+    parser.add_argument(
+        "--register-vhd-as",
+        choices=("generalized", "specialized"),
+        help="how you will register the VHD outputs (and a --rootfs upload); without it both ways are shown, "
+        "and neither decides the exit status",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=("error", "warning"),
+        help="also exit 1 when a finding has this severity or a higher one (default: only VM creations decide)",
+    )
     parser.add_argument("--rootfs", metavar="TARBALL", help="check a root filesystem tarball (docker backend)")
     parser.add_argument("--os", choices=("linux",), dest="os_type", help="OS type of --rootfs")
 
@@ -97,11 +109,12 @@ def run(args: argparse.Namespace) -> int:
     if args.step_timeout is not None and not 0 < args.step_timeout < 10**7:
         raise ProvsimError(f"--step-timeout {args.step_timeout:g}: give a number of seconds greater than 0")
     variables = parse_variables(args.var, args.var_file)
+    vhd_as = OsState(args.register_vhd_as) if args.register_vhd_as else None
     # Read and simulate everything before printing anything: a bad input must not leave half a report.
-    reports = [report for path in args.paths for report in check_path(Path(path), variables, args.seed)]
+    reports = [report for path in args.paths for report in check_path(Path(path), variables, args.seed, vhd_as)]
     secrets = frozenset(value for report in reports for value in report.pipeline.sensitive)
     if args.backend == "docker" or args.rootfs:
-        documents = _docker_documents(args, reports, secrets)
+        documents = _docker_documents(args, reports, secrets, vhd_as)
     else:
         documents = [r.to_dict() for r in reports]
     # The last line of defence: whatever a reader, a finding or a step quoted, no sensitive value is printed.
@@ -110,8 +123,30 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"pipelines": documents}, indent=2))
     else:
         print("\n\n".join(render_text(document) for document in documents))
-    ok = all(r["status"] == "succeeded" for d in documents for r in d["registrations"])
-    return 0 if ok and all(d["os_state"] is not None for d in documents) else 1
+    return exit_status(documents, args.fail_on)
+
+
+#: Findings at or above each --fail-on level.
+_FAILING_SEVERITIES = {"error": {"error"}, "warning": {"error", "warning"}}
+
+
+def exit_status(documents: list[dict[str, Any]], fail_on: str | None = None) -> int:
+    """1 when a known registration does not succeed or a build fails (or a finding reaches ``fail_on``), else 0.
+
+    >>> vhd = {"status": "provisioning_timeout", "known": False}
+    >>> exit_status([{"os_state": "generalized", "registrations": [vhd], "findings": []}])
+    0
+    >>> exit_status([{"os_state": None, "registrations": [], "findings": []}])
+    1
+    """
+    for document in documents:
+        if document["os_state"] is None:
+            return 1  # the build itself fails: there is no image to create a VM from
+        if any(r["status"] != "succeeded" for r in document["registrations"] if r.get("known", True)):
+            return 1
+        if fail_on and any(f["severity"] in _FAILING_SEVERITIES[fail_on] for f in document["findings"]):
+            return 1
+    return 0
 
 
 def masked(value: Any, secrets: frozenset[str]) -> Any:
@@ -132,7 +167,7 @@ def masked(value: Any, secrets: frozenset[str]) -> Any:
 
 
 def _docker_documents(
-    args: argparse.Namespace, reports: list[PipelineReport], secrets: frozenset[str]
+    args: argparse.Namespace, reports: list[PipelineReport], secrets: frozenset[str], vhd_as: OsState | None
 ) -> list[dict[str, Any]]:
     from ..containers.check import check_pipeline, check_rootfs, check_skips
     from ..containers.engine import no_engine_message, unreachable_reason
@@ -160,19 +195,26 @@ def _docker_documents(
             progress=progress,
             skip=args.skip_step,
             step_timeout=args.step_timeout or DEFAULT_STEP_TIMEOUT,
+            vhd_as=vhd_as,
         )
-        documents.append(container_document(report, result))
+        documents.append(container_document(report, result, vhd_as=vhd_as))
     if args.rootfs:
         tarball = Path(args.rootfs)
         if not tarball.is_file():
             raise ProvsimError(f"{tarball}: --rootfs tarball not found; pass a file made with 'tar -C root -cf'")
-        result = check_rootfs(tarball, OsType(args.os_type), seed=args.seed)
-        documents.append(container_document(None, result, path=str(tarball)))
+        result = check_rootfs(tarball, OsType(args.os_type), seed=args.seed, register_as=vhd_as)
+        documents.append(container_document(None, result, path=str(tarball), vhd_as=vhd_as))
     return documents
 
 
-def container_document(report: PipelineReport | None, result: ContainerCheck, path: str = "") -> dict[str, Any]:
-    """The same JSON shape as the memory backend, from what the containers showed."""
+def container_document(
+    report: PipelineReport | None, result: ContainerCheck, path: str = "", *, vhd_as: OsState | None = None
+) -> dict[str, Any]:
+    """The same JSON shape as the memory backend, from what the containers showed.
+
+    ``vhd_as``: how the user registers VHDs and a ``--rootfs`` upload (None: unknown, so both ways were tried).
+    """
+    from ..pipeline.check import is_known
     from ..pipeline.resolution import resolution_for
 
     findings = [f.to_dict() for f in report.findings] if report else []
@@ -213,6 +255,7 @@ def container_document(report: PipelineReport | None, result: ContainerCheck, pa
                     "error_code": row["error_code"],
                     "reason": row["reason"],
                     "resolution": resolution,
+                    "known": is_known(target, vhd_as) if target is not None else vhd_as is not None,
                 }
             )
     return {
@@ -240,7 +283,8 @@ def render_text(report: dict[str, Any]) -> str:
     for registration in report["registrations"]:
         verdict = registration["status"] + (f" ({registration['error_code']})" if registration["error_code"] else "")
         how = "uploaded" if registration["stage"] == "upload" else "captured"
-        lines.append(f"    {registration['target']} {how} as {registration['registered_as']}: {verdict}")
+        maybe = "" if registration.get("known", True) else " (if you register it so)"
+        lines.append(f"    {registration['target']} {how} as {registration['registered_as']}{maybe}: {verdict}")
         if registration["error_code"]:
             lines.append(wrap.fill(f"reason: {registration['reason']}"))
             lines.append(wrap.fill(f"resolution: {registration['resolution']}"))

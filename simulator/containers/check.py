@@ -68,7 +68,7 @@ class ContainerCheck:
         return self.evidence.os_state if self.evidence is not None else None
 
 
-def registrations_of(pipeline: Pipeline) -> dict[OsState, list[Target]]:
+def registrations_of(pipeline: Pipeline, vhd_as: OsState | None = None) -> dict[OsState, list[Target]]:
     """The targets per registration, by the same rule as the memory backend.
 
     See :func:`provsim.pipeline.check.registrations_of`: a VHD is registered
@@ -76,7 +76,7 @@ def registrations_of(pipeline: Pipeline) -> dict[OsState, list[Target]]:
     """
     found: dict[OsState, list[Target]] = {}
     for target in pipeline.targets:
-        for registered_as in registrations_by_tool(target, pipeline.tool):
+        for registered_as in registrations_by_tool(target, pipeline.tool, vhd_as):
             found.setdefault(registered_as, []).append(target)
     return found or {OsState.GENERALIZED: []}
 
@@ -101,6 +101,7 @@ def check_pipeline(
     progress: Progress | None = None,
     skip: Collection[int] = (),
     step_timeout: float = DEFAULT_STEP_TIMEOUT,
+    vhd_as: OsState | None = None,
 ) -> ContainerCheck:
     """Build ``pipeline`` in a container and create a VM from each registration of the result.
 
@@ -122,6 +123,7 @@ def check_pipeline(
                 progress=progress,
                 skip=skip,
                 step_timeout=step_timeout,
+                vhd_as=vhd_as,
             )
     say = progress or (lambda line: None)
     platform = Platform(allotted or AllottedTime(), seed)
@@ -140,7 +142,7 @@ def check_pipeline(
     captured: list[tuple[OsState, list[Target], ContainerImage, SourceVm]] = []
     # Specialized first: a generalized capture marks the VM generalized for good.
     for registered_as, targets in sorted(
-        registrations_of(pipeline).items(), key=lambda item: item[0] is OsState.GENERALIZED
+        registrations_of(pipeline, vhd_as).items(), key=lambda item: item[0] is OsState.GENERALIZED
     ):
         image, source_vm = capture(run, build_vm.machine, build_vm.vm, registered_as)
         captured.append((registered_as, targets, image, source_vm))
@@ -160,14 +162,17 @@ def check_rootfs(
     allotted: AllottedTime | None = None,
     budget: RealBudget | None = None,
     run: Run | None = None,
+    register_as: OsState | None = None,
 ) -> ContainerCheck:
-    """Upload a user's root filesystem tarball both ways and create a VM from each registration."""
+    """Upload a user's root filesystem tarball (both ways, or ``register_as``) and create a VM from each."""
     if run is None:
         with Run.start() as own:
-            return check_rootfs(tarball, os_type, seed=seed, allotted=allotted, budget=budget, run=own)
+            return check_rootfs(
+                tarball, os_type, seed=seed, allotted=allotted, budget=budget, run=own, register_as=register_as
+            )
     platform = Platform(allotted or AllottedTime(), seed)
     result = ContainerCheck(tarball.name, os_type)
-    for registered_as in (OsState.SPECIALIZED, OsState.GENERALIZED):
+    for registered_as in [register_as] if register_as else [OsState.SPECIALIZED, OsState.GENERALIZED]:
         image = import_rootfs(run, tarball, registered_as, os_type)
         if result.evidence is None:
             look = run.machine(image.tag, role="inspect")

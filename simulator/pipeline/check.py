@@ -9,7 +9,10 @@ Registrations follow FACTS.md section 6: a managed image is captured as
 generalized; a gallery image as specialized when its destination says
 ``specialized = true``, else generalized (Packer calls the platform's
 Generalize whatever the guest did); a VHD has no state yet, so both
-registrations are tried.
+registrations are tried, unless its user says how it will be registered
+(``vhd_as``). Only a *known* registration decides the exit status: a VHD
+tried both ways always has one that fails, which says nothing about the
+pipeline.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class Registration:
     outcome: Outcome
     resolution: str | None = None
     """What to change, in the pipeline's terms (:mod:`provsim.pipeline.resolution`)."""
+    known: bool = True
+    """False for a VHD tried both ways: its user registers it later, one way or the other."""
 
     def to_dict(self) -> dict[str, Any]:
         row = self.outcome.to_dict()
@@ -49,6 +54,7 @@ class Registration:
             "error_code": row["error_code"],
             "reason": row["reason"],
             "resolution": self.resolution,
+            "known": self.known,
         }
 
 
@@ -64,7 +70,8 @@ class PipelineReport:
 
     @property
     def succeeded(self) -> bool:
-        return all(r.outcome.succeeded for r in self.registrations)
+        """Every known registration succeeds (a VHD tried both ways is not known)."""
+        return all(r.outcome.succeeded for r in self.registrations if r.known)
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON shape (see the README's "JSON contract")."""
@@ -80,16 +87,21 @@ class PipelineReport:
         }
 
 
-def registrations_of(target: Target, tool: Tool) -> list[OsState]:
-    """How an output gets registered (FACTS.md sections 5 and 6)."""
+def registrations_of(target: Target, tool: Tool, vhd_as: OsState | None = None) -> list[OsState]:
+    """How an output gets registered (FACTS.md sections 5 and 6); a VHD as its user says, else both ways."""
     if target.kind is TargetKind.VHD:
-        return [OsState.GENERALIZED, OsState.SPECIALIZED]
+        return [vhd_as] if vhd_as is not None else [OsState.GENERALIZED, OsState.SPECIALIZED]
     if target.kind is TargetKind.GALLERY_IMAGE and tool is Tool.PACKER and target.specialized:
         return [OsState.SPECIALIZED]
     return [OsState.GENERALIZED]
 
 
-def report_build(build: Build, seed: int = 0) -> PipelineReport:
+def is_known(target: Target, vhd_as: OsState | None) -> bool:
+    """Whether the pipeline (or its user) fixes how ``target`` is registered."""
+    return target.kind is not TargetKind.VHD or vhd_as is not None
+
+
+def report_build(build: Build, seed: int = 0, vhd_as: OsState | None = None) -> PipelineReport:
     """Register every output of a finished build and create a VM from each registration."""
     pipeline = build.pipeline
     report = PipelineReport(
@@ -111,17 +123,24 @@ def report_build(build: Build, seed: int = 0) -> PipelineReport:
                 )
             )
             continue
-        for registered_as in registrations_of(target, pipeline.tool):
+        for registered_as in registrations_of(target, pipeline.tool, vhd_as):
             image, _ = capture(build.vm, registered_as, name=target.name)
             profile = generate_profile(pipeline.os_type, seed, role="vm")
             outcome = build.platform.create_vm(image, profile).outcome
             resolution = resolution_for(target, pipeline.tool, pipeline.os_type, outcome)
-            report.registrations.append(Registration(target, registered_as, outcome, resolution))
+            report.registrations.append(
+                Registration(target, registered_as, outcome, resolution, known=is_known(target, vhd_as))
+            )
     return report
 
 
-def check_path(path: Path, variables: PackerVariables | None = None, seed: int = 0) -> list[PipelineReport]:
-    """Read every pipeline at ``path``, build each on an in-memory disk, and report."""
+def check_path(
+    path: Path, variables: PackerVariables | None = None, seed: int = 0, vhd_as: OsState | None = None
+) -> list[PipelineReport]:
+    """Read every pipeline at ``path``, build each on an in-memory disk, and report.
+
+    ``vhd_as``: how the VHD outputs will be registered, when their user knows.
+    """
     from .detect import read_pipelines
 
-    return [report_build(simulate_build(pipeline, seed), seed) for pipeline in read_pipelines(path, variables)]
+    return [report_build(simulate_build(pipeline, seed), seed, vhd_as) for pipeline in read_pipelines(path, variables)]

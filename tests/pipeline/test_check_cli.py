@@ -10,7 +10,7 @@ CliRun = Callable[..., tuple[int, str, str]]  # the provsim_cli fixture (tests/c
 
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-REGISTRATION_KEYS = {"target", "stage", "registered_as", "status", "error_code", "reason", "resolution"}
+REGISTRATION_KEYS = {"target", "stage", "registered_as", "status", "error_code", "reason", "resolution", "known"}
 
 
 def test_json_contract(provsim_cli: CliRun) -> None:
@@ -21,7 +21,27 @@ def test_json_contract(provsim_cli: CliRun) -> None:
     assert all(set(r) == REGISTRATION_KEYS for r in pipeline["registrations"])
     statuses = {r["registered_as"]: r["status"] for r in pipeline["registrations"]}
     assert statuses == {"generalized": "succeeded", "specialized": "provisioning_timeout"}
-    assert status == 1
+    assert not any(r["known"] for r in pipeline["registrations"]), "a VHD is registered later, by its user"
+    assert status == 0, "a VHD tried both ways always has a failing way: that is not the pipeline's failure"
+
+
+def test_a_vhd_registered_as_its_user_says_decides_the_exit_status(provsim_cli: CliRun) -> None:
+    vhd = str(FIXTURES / "packer" / "linux-vhd.json")
+    status, out, _ = provsim_cli("check", vhd, "--register-vhd-as", "specialized", "--format", "json")
+    (registration,) = json.loads(out)["pipelines"][0]["registrations"]
+    assert (registration["registered_as"], registration["known"], status) == ("specialized", True, 1)
+    status, out, _ = provsim_cli("check", vhd, "--register-vhd-as", "generalized")
+    assert status == 0 and "(if you register it so)" not in out
+    _, out, _ = provsim_cli("check", vhd)
+    assert "captured as specialized (if you register it so): provisioning_timeout" in out
+
+
+def test_fail_on_makes_findings_fail_ci(provsim_cli: CliRun) -> None:
+    """A warning alone (the build user stays in the image) succeeds unless the team asks warnings to fail."""
+    warned = str(FIXTURES / "aib" / "override-no-user.json")
+    assert provsim_cli("check", warned)[0] == 0
+    assert provsim_cli("check", warned, "--fail-on", "error")[0] == 0
+    assert provsim_cli("check", warned, "--fail-on", "warning")[0] == 1
 
 
 def test_exit_0_when_every_registration_succeeds(provsim_cli: CliRun) -> None:

@@ -49,6 +49,9 @@ MAX_HCL_CHARACTERS = 256 * 1024
 #: The deepest bracket nesting handed to python-hcl2: it recurses per level and fails near 200
 #: (after seconds of work at 100,000); templates nest half a dozen.
 MAX_HCL_DEPTH = 100
+#: The longest chain of locals each referring to the next that is evaluated. Packer sets none;
+#: provsim evaluates a chain by recursion, and real templates chain three or four.
+MAX_LOCAL_CHAIN = 100
 
 Resolve = Callable[[Any], Any]
 
@@ -391,6 +394,12 @@ def _resolver(template: _Template, root: str, path: Path, unset: dict[str, Locat
             raise ProvsimError(
                 f"{where}: locals refer to each other in a cycle ({' -> '.join(f'local.{n}' for n in cycle)}); "
                 "Packer refuses this, break the cycle"
+            )
+        if len(evaluating) >= MAX_LOCAL_CHAIN:
+            where = template.declared_at.get(f"local.{name}") or Location(str(path))
+            raise ProvsimError(
+                f"{where}: local.{evaluating[0]} starts a chain of more than {MAX_LOCAL_CHAIN} locals each "
+                "referring to the next; shorten the chain"
             )
         evaluating.append(name)
         try:

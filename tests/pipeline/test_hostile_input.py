@@ -263,6 +263,12 @@ HCL_REFUSED = {
     "over-256-KiB-of-hcl": _hcl(head="locals {\n" + "".join(f'  l{n} = "{"x" * 60}"\n' for n in range(5000)) + "}\n"),
     "unterminated": _hcl()[:-20],
     "build-uses-undeclared-source": _hcl().replace("source.azure-arm.x", "source.azure-arm.y"),
+    "chain-of-1500-locals": _hcl(
+        head="locals {\n"
+        + "".join(f'  l{n} = "${{local.l{n - 1}}}x"\n' if n else '  l0 = "a"\n' for n in range(1500))
+        + "}\n",
+        source="location = local.l1499",
+    ),
     "local-block-cycle": _hcl(
         head='local "a" {\n  expression = local.b\n}\nlocal "b" {\n  expression = local.a\n}\n',
         source="location = local.a",

@@ -2,9 +2,12 @@
 
 The build VM is created exactly as the simulator creates one (from a
 generalized platform image, with an OS profile), so it starts specialized.
-Each step's recognised effects (deprovision, sysprep, cloud-init clean, file
-writes) are applied to its disk in order, and the OS state is then *read off
-the disk*, with the evidence, the way the guest agent will read it.
+Each step's effects (deprovision, sysprep, cloud-init clean, file writes) are
+applied to its disk in order, and the OS state is then *read off the disk*,
+with the evidence, the way the guest agent will read it. A Linux step's scripts
+are run by provsim's shell interpreter (:mod:`provsim.pipeline.scripts`), so
+only what the shell would run counts; a step that would fail stops the build,
+as it stops Packer and AIB.
 """
 
 from __future__ import annotations
@@ -31,6 +34,12 @@ from .recognise import (
     recognise_line,
     waits_for_image_state,
 )
+from .scripts.effects import CloudInitClean as ShellCloudInitClean
+from .scripts.effects import FileWrite, Place, Undecided
+from .scripts.effects import WaagentDeprovision as ShellDeprovision
+from .scripts.effects import WaagentMistyped as ShellMistyped
+from .scripts.shell import Context
+from .scripts.steps import run_command, run_shell_step
 from .sources import read_text
 from .writes import executed_lines, file_writes, writes_a_file
 
@@ -48,6 +57,8 @@ class Build:
     reading: OsStateReading
     evidence: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    failed_step: Step | None = None
+    """The step that would fail the build (a failing command under ``sh -e``, waagent run without root ...)."""
 
 
 def simulate_build(pipeline: Pipeline, seed: int = 0) -> Build:
@@ -66,8 +77,23 @@ def simulate_build(pipeline: Pipeline, seed: int = 0) -> Build:
         for name, location in pipeline.unset_variables.items()
     ]
     last_generalize: tuple[Step, str] | None = None
+    shell = _ShellState(Context(vm.disk, build_user or "packer"))
+    failed: Step | None = None
     for step in pipeline.steps:
-        ran_something = _apply(step, pipeline, vm, evidence, findings)
+        if pipeline.os_type is OsType.LINUX and (step.kind == "shell" or step.hidden):
+            ran_something, status = _run_shell(step, pipeline, vm, shell, evidence, findings)
+            if status is not None and status != 0:
+                failed = step
+                findings.append(
+                    Finding(
+                        Severity.ERROR,
+                        f"{step.name} fails (exit {status}): the build stops here and no image is registered",
+                        step.location,
+                    )
+                )
+                break
+        else:
+            ran_something = _apply(step, pipeline, vm, evidence, findings)
         if ran_something == "generalize":
             last_generalize = (step, "")
         elif ran_something == "ran" and last_generalize is not None and not step.hidden:
@@ -82,7 +108,110 @@ def simulate_build(pipeline: Pipeline, seed: int = 0) -> Build:
             )
             last_generalize = None
     reading = read_os_state(vm.disk, pipeline.os_type, build_user)
-    return Build(pipeline, platform, vm, reading, evidence, findings)
+    return Build(pipeline, platform, vm, reading, evidence, findings, failed)
+
+
+@dataclass
+class _ShellState:
+    context: Context
+    uploads: int = 1
+
+
+def _run_shell(
+    step: Step, pipeline: Pipeline, vm: VirtualMachine, state: _ShellState, evidence: list[str], findings: list[Finding]
+) -> tuple[str, int | None]:
+    """Run a Linux step through the shell interpreter; returns what it did and its exit status."""
+    for url in step.remote:
+        findings.append(
+            Finding(
+                Severity.WARNING,
+                f"{step.name}: {url} is remote and cannot be inspected; its content is not part of this verdict",
+                step.location,
+            )
+        )
+    context = state.context
+    first = len(context.records)
+    if step.hidden:
+        assert step.destination is not None
+        written = vm.disk.read_text(step.destination)
+        origin = "as overridden by a customizer" if written is not None else "AIB's default"
+        if written is None and any(other.remote for other in pipeline.steps):
+            origin += "; remote content could have changed it"
+        if written is None:
+            vm.disk.write_text(step.destination, "".join(f"{line}\n" for line in step.inline))
+        evidence.append(f"AIB's hidden deprovision step runs {step.destination} ({origin})")
+        outcome = run_command(f"sudo sh {step.destination}", context, step.location)
+    else:
+        outcome, state.uploads = run_shell_step(step, pipeline, context, state.uploads)
+    result = "ran" if outcome.ran else "nothing"
+    for record in context.records[first:]:
+        effect = record.effect
+        place = _location(effect.place, step)
+        if isinstance(effect, ShellDeprovision):
+            if record.applied:
+                evidence.append(f"'{effect.text}' at {effect.place} ({step.name})")
+                result = "generalize"
+                if not effect.delete_user:
+                    findings.append(
+                        Finding(
+                            Severity.WARNING,
+                            f"'{effect.text}' deprovisions without +user: the build account stays in the image",
+                            place,
+                        )
+                    )
+            elif not effect.force:
+                findings.append(
+                    Finding(
+                        Severity.ERROR,
+                        f"'{effect.text}' has no -force: waagent asks 'Do you want to proceed (y/n)' and, with "
+                        f"nobody to answer, deprovisions nothing ({record.note})",
+                        place,
+                    )
+                )
+                evidence.append(f"'{effect.text}' at {effect.place} would wait for a y/n answer: no effect")
+            else:
+                findings.append(
+                    Finding(Severity.ERROR, f"'{effect.text}' {record.note}; nothing is deprovisioned", place)
+                )
+                evidence.append(f"'{effect.text}' at {effect.place}: {record.note}")
+        elif isinstance(effect, ShellMistyped):
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    f"'{effect.text}': waagent has no option '{effect.option}' (meant '{effect.meant}'?); it "
+                    "prints its usage and deprovisions nothing",
+                    place,
+                )
+            )
+            evidence.append(f"'{effect.text}' at {effect.place}: not a deprovision (unknown option {effect.option})")
+        elif isinstance(effect, ShellCloudInitClean) and record.applied:
+            evidence.append(f"'{effect.text}' at {effect.place} ({step.name})")
+        elif isinstance(effect, FileWrite) and record.note:
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    f"{step.name} edits {effect.path} with sed -i, but nothing wrote that file before: sed fails "
+                    "and so does the build",
+                    place,
+                )
+            )
+        elif isinstance(effect, Undecided):
+            findings.append(
+                Finding(
+                    Severity.WARNING,
+                    f"{effect.place}: cannot tell whether '{effect.text}' runs or what it does ({effect.reason}); "
+                    "the OS state below counts it as not run",
+                    place,
+                )
+            )
+            evidence.append(f"'{effect.text}' at {effect.place}: undecided, not applied ({effect.reason})")
+    return result, outcome.status
+
+
+def _location(place: Place | None, step: Step) -> Location:
+    if place is None or place.line is None:
+        return step.location
+    return Location(place.path, place.line)
 
 
 def _apply(step: Step, pipeline: Pipeline, vm: VirtualMachine, evidence: list[str], findings: list[Finding]) -> str:

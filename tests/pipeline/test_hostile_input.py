@@ -197,6 +197,8 @@ build {
   sources = ["source.azure-arm.x"]
   provisioner "shell" {
     inline = ["/usr/sbin/waagent -force -deprovision+user"]
+    # waagent needs root: Packer's default execute_command runs the script as the SSH user.
+    execute_command = "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'"
     %s
   }
 }
@@ -447,6 +449,21 @@ def test_a_file_provisioner_source_that_is_a_fifo_is_not_read(provsim_cli: CliRu
     status, _, err = provsim_cli("check", str(path))
     _clean(status, err)
     assert status == 0
+
+
+def test_one_big_script_named_many_times_is_refused(provsim_cli: CliRun, tmp_path: Path) -> None:
+    script = tmp_path / "big.sh"
+    script.write_text("true\n" * (1024 * 1024))  # 5 MiB
+    path = tmp_path / "t.pkr.hcl"
+    path.write_text(_hcl(build='scripts = ["big.sh", "big.sh", "big.sh", "big.sh"]'))
+    _refused(*provsim_cli("check", str(path)), str(path))
+
+
+def test_a_folder_of_many_big_templates_is_refused(provsim_cli: CliRun, tmp_path: Path) -> None:
+    local = "".join(f'  l{n} = "{"x" * 60}"\n' for n in range(3000))  # 200 KiB each
+    for name in "abc":
+        (tmp_path / f"{name}.pkr.hcl").write_text(f"locals {{\n{local.replace(' l', f' {name}l')}}}\n")
+    _refused(*provsim_cli("check", str(tmp_path)), str(tmp_path))
 
 
 # --- scale: these only have to finish (the project times nothing in tests) ---------------------------

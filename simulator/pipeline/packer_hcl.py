@@ -26,7 +26,7 @@ from ..errors import ProvsimError
 from ..masking import mask
 from . import shapes
 from .model import Location, Pipeline, Tool
-from .packer_steps import leaves, os_type_of, packer_step, packer_targets, secret_values
+from .packer_steps import ScriptBudget, leaves, os_type_of, packer_step, packer_targets, secret_values
 from .simple_blocks import split_simple_variables
 from .sources import line_of, read_text, text_lines
 from .variables import PackerVariables
@@ -46,6 +46,8 @@ MAX_STRING = 1024 * 1024
 #: slows as files grow (436 KiB: 7 s); the largest published templates are a few dozen KiB, so
 #: 256 KiB keeps a CI check within seconds and refuses only generated or hostile files.
 MAX_HCL_CHARACTERS = 256 * 1024
+#: The same budget for a folder of templates, all files together: twice one file's.
+MAX_FOLDER_CHARACTERS = 2 * MAX_HCL_CHARACTERS
 #: The deepest bracket nesting handed to python-hcl2: it recurses per level and fails near 200
 #: (after seconds of work at 100,000); templates nest half a dozen.
 MAX_HCL_DEPTH = 100
@@ -245,10 +247,17 @@ def read_packer_hcl(path: Path, variables: PackerVariables) -> list[Pipeline]:
     if not files:
         raise ProvsimError(f"{path}: no *.pkr.hcl files in this folder; pass a template or a folder of them")
     template = _Template()
+    total = 0
     for file in files:
         text = read_text(file)
         template.texts[file] = text
         rest, simple = split_simple_variables(text)
+        total += len(rest) - rest.count("\n")
+        if total > MAX_FOLDER_CHARACTERS:
+            raise ProvsimError(
+                f"{path}: the folder's .pkr.hcl files hold more than {MAX_FOLDER_CHARACTERS} characters of HCL "
+                f"(plain variable blocks aside), more than provsim reads; check a smaller folder"
+            )
         _read_file(template, file, rest, parse_hcl_raw(file, rest), simple)
     seen: dict[str, list[Any]] = {}
     variables.apply(template.variables, path, hcl=True, seen=seen)
@@ -467,6 +476,7 @@ def _pipeline(
     pipeline = Pipeline(str(source_file), Tool.PACKER, name, os_type, location)
     pipeline.targets = packer_targets(body, location, source_text, source_line or 1)
     secrets: set[str] = set()
+    budget = ScriptBudget()
     starts = text_lines(build_text).starts
     lines = _block_lines(build_text, "provisioner", starts[(build_line or 1) - 1], nested=True)
     for index, ((kind,), raw, step_location) in enumerate(
@@ -476,7 +486,9 @@ def _pipeline(
         if not _applies(settings, key, name, str(step_location)):
             continue
         settings = resolve(settings)
-        step = packer_step(kind, settings, f"{kind} provisioner #{index}", step_location, build_file.parent, build_text)
+        step = packer_step(
+            kind, settings, f"{kind} provisioner #{index}", step_location, build_file.parent, build_text, budget=budget
+        )
         secrets |= secret_values(settings)
         pipeline.steps.append(step)
     return pipeline, secrets

@@ -17,7 +17,7 @@ from ..errors import ProvsimError
 from ..masking import mask
 from . import shapes
 from .model import Location, Pipeline, Tool
-from .packer_steps import leaves, os_type_of, packer_step, packer_targets, secret_values
+from .packer_steps import ScriptBudget, leaves, os_type_of, packer_step, packer_targets, secret_values
 from .sources import NEARBY, line_of
 from .variables import PackerVariables
 
@@ -95,6 +95,7 @@ def _pipelines(
         pipeline.targets = packer_targets(body, location, text, start, hcl=False)
         found = set(sensitive) | secret_values(body)
         step_cursor = line_of(text, '"provisioners"') or 1
+        budget = ScriptBudget()
         for index, settings in enumerate(provisioners, start=1):
             where = str(Location(str(path), step_cursor))
             kind = settings.get("type")
@@ -122,6 +123,7 @@ def _pipelines(
                     path.parent,
                     text,
                     hcl=False,
+                    budget=budget,
                 )
             )
         pipeline.sensitive = frozenset(found)

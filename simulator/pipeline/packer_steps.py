@@ -9,7 +9,7 @@ from ..errors import ProvsimError
 from ..model import OsType
 from . import shapes
 from .model import Location, Script, Step, Target, TargetKind
-from .sources import NEARBY, line_of, read_text
+from .sources import MAX_FILE_BYTES, NEARBY, line_of, read_text
 
 #: Provisioners whose content provsim reads; others are reported as not inspected.
 KNOWN_PROVISIONERS = ("shell", "powershell", "file", "windows-restart", "windows-update", "shell-local")
@@ -70,6 +70,27 @@ def leaves(value: Any) -> set[str]:
     return found
 
 
+#: The most script text one pipeline reads, repeats counted: twice the largest file. A template
+#: naming the same 8 MiB script fifty times would otherwise hold 400 MiB and simulate every copy.
+MAX_SCRIPT_CHARACTERS = 2 * MAX_FILE_BYTES
+
+
+class ScriptBudget:
+    """What is left of :data:`MAX_SCRIPT_CHARACTERS` for one pipeline."""
+
+    def __init__(self) -> None:
+        self.left = MAX_SCRIPT_CHARACTERS
+
+    def spend(self, text: str, where: str) -> str:
+        self.left -= len(text)
+        if self.left < 0:
+            raise ProvsimError(
+                f"{where}: the scripts of this pipeline add up to more than {MAX_SCRIPT_CHARACTERS} characters; "
+                "provsim reads at most that, name each script once"
+            )
+        return text
+
+
 def os_type_of(body: dict[str, Any], where: str) -> OsType:
     """The builder's ``os_type``: Packer requires Linux or Windows."""
     word = (shapes.text(body.get("os_type"), where, "os_type", 'set os_type to "Linux" or "Windows"') or "").strip()
@@ -87,6 +108,7 @@ def packer_step(
     text: str,
     *,
     hcl: bool = True,
+    budget: ScriptBudget | None = None,
 ) -> Step:
     """One provisioner as a :class:`Step`, its script files read relative to the template.
 
@@ -115,7 +137,8 @@ def packer_step(
             break
         script_path = Path(script) if Path(script).is_absolute() else base / script
         where = f"{location.path}:{line_of(text, script, start, NEARBY) or location.line}"
-        scripts.append(Script(script, read_text(script_path, "script", where), Location(str(script_path))))
+        script_text = (budget or ScriptBudget()).spend(read_text(script_path, "script", where), where)
+        scripts.append(Script(script, script_text, Location(str(script_path))))
     inline = shapes.texts(settings.get("inline"), at("inline"), f"{name}: inline", single=not hcl)
     content = single("content")
     if kind == "file" and content is not None:

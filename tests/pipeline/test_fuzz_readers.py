@@ -110,7 +110,7 @@ def test_random_bytes(workdir: Path, content: bytes, suffix: str) -> None:
     only_provsim_errors(_write(workdir, f"random{suffix}", content))
 
 
-@settings(CI, max_examples=150)
+@settings(CI, max_examples=100)
 @given(document=json_values)
 def test_random_json(workdir: Path, document: Any) -> None:
     only_provsim_errors(_write(workdir, "random.json", json.dumps(document).encode()))
@@ -161,7 +161,7 @@ def _mutate(document: Any, place: tuple[Any, ...], how: str, replacement: Any) -
     return document
 
 
-@settings(CI, max_examples=250)
+@settings(CI, max_examples=150)
 @given(data=st.data(), fixture=st.sampled_from(JSON_FIXTURES), how=st.sampled_from(["delete", "replace", "duplicate"]))
 def test_mutated_json_fixtures(workdir: Path, data: st.DataObject, fixture: Path, how: str) -> None:
     document = json.loads(fixture.read_text())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +164,34 @@ def packer_step(
         source=single("source") or None,
         destination=single("destination") or None,
         content=content,
+        timeout=duration(single("timeout"), at("timeout"), name),
     )
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def duration(value: str | None, where: str, name: str) -> float | None:
+    """A provisioner's ``timeout`` in seconds, read as Packer reads it (Go's ``time.ParseDuration``).
+
+    >>> duration("1h30m", "t.pkr.hcl:3", "shell"), duration("90s", "t", "s"), duration(None, "t", "s")
+    (5400.0, 90.0, None)
+    >>> duration("5 minutes", "t.pkr.hcl:3", "shell")
+    Traceback (most recent call last):
+    ...
+    provsim.errors.ProvsimError: t.pkr.hcl:3: shell: timeout '5 minutes' is not a duration; write it as Packer does...
+    """
+    if value is None or value.strip() in ("", "0", "0s"):
+        return None
+    text = value.strip()
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(number + unit for number, unit in parts) != text:
+        raise ProvsimError(
+            f"{where}: {name}: timeout {value!r} is not a duration; write it as Packer does, "
+            'such as "5m" or "1h30m"'
+        )
+    return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts)
 
 
 def _first_line(command: str) -> str:

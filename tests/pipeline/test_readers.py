@@ -143,3 +143,16 @@ def test_aib_type_spelled_as_the_provider_only_or_left_out(tmp_path: Path, kind:
     path.write_text(json.dumps({k: v for k, v in template.items() if v is not None}))
     (pipeline,) = read_pipelines(path)
     assert pipeline.tool is Tool.AIB and [t.kind for t in pipeline.targets] == [TargetKind.VHD]
+
+
+def test_a_provisioners_timeout_is_read_as_packer_reads_it(tmp_path: Path) -> None:
+
+    template = tmp_path / "t.pkr.hcl"
+    template.write_text(
+        'source "azure-arm" "x" {\n  os_type = "Linux"\n  managed_image_name = "x"\n}\n'
+        'build {\n  sources = ["source.azure-arm.x"]\n'
+        '  provisioner "shell" {\n    timeout = "1h2m30s"\n    inline = ["true"]\n  }\n'
+        '  provisioner "shell" {\n    inline = ["true"]\n  }\n}\n'
+    )
+    (pipeline,) = read_pipelines(template)
+    assert [step.timeout for step in pipeline.steps] == [3750.0, None]

@@ -61,7 +61,8 @@ def _pipelines(
     def resolve(value: Any) -> Any:
         # Variable values are inserted as they are, never expanded again (as Packer does).
         if isinstance(value, str):
-            value = _TEMPLATE_DIR.sub(lambda _: str(path.parent), value)
+            # Packer's {{template_dir}} is the template's folder as an absolute path: joined onto nothing else.
+            value = _TEMPLATE_DIR.sub(lambda _: str(path.resolve().parent), value)
             return _USER.sub(lambda m: variables.get(m.group(1), m.group(0)), value)
         if isinstance(value, list):
             return [resolve(item) for item in value]

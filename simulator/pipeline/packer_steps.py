@@ -136,8 +136,8 @@ def packer_step(
     for script in (*(s for s in listed if s), *listed_scripts):
         if kind not in ("shell", "powershell"):
             break
-        script_path = Path(script) if Path(script).is_absolute() else base / script
         where = f"{location.path}:{line_of(text, script, start, NEARBY) or location.line}"
+        script_path = script_location(script, base, where)
         script_text = (budget or ScriptBudget()).spend(read_text(script_path, "script", where), where)
         scripts.append(Script(script, script_text, Location(str(script_path))))
     inline = shapes.texts(settings.get("inline"), at("inline"), f"{name}: inline", single=not hcl)
@@ -192,6 +192,28 @@ def duration(value: str | None, where: str, name: str) -> float | None:
             'such as "5m" or "1h30m"'
         )
     return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts)
+
+
+def script_location(script: str, template_folder: Path, where: str) -> Path:
+    """Where Packer finds a ``script``: relative paths from the folder ``packer build`` runs in.
+
+    provsim runs where CI runs it, not necessarily where ``packer build`` runs, so
+    a relative path that is not there is tried from the template's folder too
+    (the usual ``cd images/linux && packer build .``); when neither has it, both
+    places are named.
+    """
+    path = Path(script)
+    if path.is_absolute():
+        return path
+    tried = [Path.cwd() / path, template_folder.resolve() / path]
+    for candidate in tried:
+        if candidate.exists():
+            return candidate
+    raise ProvsimError(
+        f"{where}: script {script!r} not found: Packer reads a relative path from the folder 'packer build' runs "
+        f"in; tried {tried[0]} and {tried[1]}; run provsim from that folder, or write the path from "
+        "{{template_dir}} (JSON) or ${path.root} (HCL2)"
+    )
 
 
 def _first_line(command: str) -> str:

@@ -156,3 +156,29 @@ def test_a_provisioners_timeout_is_read_as_packer_reads_it(tmp_path: Path) -> No
     )
     (pipeline,) = read_pipelines(template)
     assert [step.timeout for step in pipeline.steps] == [3750.0, None]
+
+
+LAYOUT = Path(__file__).resolve().parents[2] / "fixtures" / "packer" / "repo-layout"
+
+
+def test_relative_scripts_resolve_from_where_packer_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Packer reads ``images/linux/scripts/x.sh`` from its working folder, the repository's root here."""
+    monkeypatch.chdir(LAYOUT)
+    (pipeline,) = read_pipelines(Path("images/linux/ubuntu.json"))
+    assert pipeline.steps[0].scripts[0].text is not None
+
+
+def test_template_dir_is_the_templates_folder_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    (pipeline,) = read_pipelines(LAYOUT / "images" / "linux" / "ubuntu-template-dir.json")
+    assert pipeline.steps[0].scripts[0].text is not None
+
+
+def test_a_script_found_nowhere_names_both_places_tried(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ProvsimError) as error:
+        read_pipelines(LAYOUT / "images" / "linux" / "ubuntu.json")
+    message = error.value.message
+    assert str(tmp_path / "images/linux/scripts/deprovision.sh") in message
+    assert str(LAYOUT / "images/linux/images/linux/scripts/deprovision.sh") in message
+    assert "{{template_dir}}" in message

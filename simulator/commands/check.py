@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import textwrap
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -123,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"pipelines": documents}, indent=2))
     else:
         print("\n\n".join(render_text(document) for document in documents))
+        if len(documents) > 1:
+            print(f"\n{summary(documents)}")
     return exit_status(documents, args.fail_on)
 
 
@@ -269,6 +272,24 @@ def container_document(
         "findings": findings,
         "backend": "docker",
     }
+
+
+def summary(documents: list[dict[str, Any]]) -> str:
+    """One line over several pipelines: how many, how their known registrations end, how many findings.
+
+    >>> ok = {"status": "succeeded", "known": True}
+    >>> bad = {"status": "provisioning_failure", "known": True}
+    >>> error = {"severity": "error"}
+    >>> summary([{"registrations": [ok], "findings": []}, {"registrations": [bad, ok], "findings": [error]}])
+    '2 pipelines, 3 known registrations: 2 succeeded, 1 provisioning_failure; findings: 1 error'
+    """
+    known = [r for document in documents for r in document["registrations"] if r.get("known", True)]
+    statuses = Counter(r["status"] for r in known)
+    ordered = sorted(statuses.items(), key=lambda item: item[0] != "succeeded")
+    ends = ", ".join(f"{count} {status}" for status, count in ordered)
+    severities = Counter(f["severity"] for document in documents for f in document["findings"])
+    found = ", ".join(f"{severities[s]} {s}" for s in ("error", "warning", "info") if severities[s]) or "none"
+    return f"{len(documents)} pipelines, {len(known)} known registrations: {ends or 'none'}; findings: {found}"
 
 
 def render_text(report: dict[str, Any]) -> str:

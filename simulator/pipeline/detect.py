@@ -22,7 +22,43 @@ def read_pipelines(path: Path, variables: PackerVariables | None = None) -> list
     """
     given = variables or PackerVariables()
     if path.is_dir():
-        return read_packer_hcl(path, given)
+        return _read_folder(path, given)
+    return _read_file(path, given)
+
+
+def _read_folder(folder: Path, given: PackerVariables) -> list[Pipeline]:
+    """A folder as ``packer build DIR`` reads its ``*.pkr.hcl`` files, plus each JSON template in it by its dialect.
+
+    Teams keep Packer JSON and AIB templates side by side in one folder; JSON
+    that is neither (var files, ARM parameter files) is not a template and is
+    passed over.
+    """
+    pipelines: list[Pipeline] = []
+    if any(folder.glob("*.pkr.hcl")):
+        pipelines += read_packer_hcl(folder, given)
+    for candidate in sorted(folder.glob("*.json")):
+        if candidate.name.endswith(".pkr.json"):
+            raise ProvsimError(
+                f"{candidate}: HCL2 in JSON syntax (.pkr.json) is not read by provsim yet; "
+                "check the .pkr.hcl form of the template, or pass the other templates one by one"
+            )
+        if candidate.name.endswith(".pkrvars.json") or not candidate.is_file():
+            continue
+        text = read_text(candidate)
+        document = parse_json(candidate, text) if text.strip() else None
+        if isinstance(document, dict) and "builders" in document:
+            pipelines += read_packer_json(candidate, document, text, given)
+        elif isinstance(document, dict) and is_aib(document):
+            pipelines += read_aib(candidate, document, text)
+    if not pipelines:
+        raise ProvsimError(
+            f"{folder}: no template in this folder (no *.pkr.hcl, and no *.json holding a Packer or AIB template); "
+            "pass a template or a folder of them"
+        )
+    return pipelines
+
+
+def _read_file(path: Path, given: PackerVariables) -> list[Pipeline]:
     text = read_text(path)
     if not text.strip():
         raise ProvsimError(f"{path}: empty file; pass a Packer template (.pkr.hcl or JSON) or an AIB template")

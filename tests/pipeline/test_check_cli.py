@@ -144,3 +144,16 @@ def test_both_backends_agree_on_aib_overrides(provsim_cli: CliRun, fixture: str)
     assert docker["os_state"] == memory["os_state"]
     verdicts = [[(r["target"], r["registered_as"], r["status"]) for r in p["registrations"]] for p in (memory, docker)]
     assert verdicts[0] == verdicts[1]
+
+
+def test_a_folder_of_mixed_templates_is_read_in_every_dialect(provsim_cli: CliRun) -> None:
+    status, out, err = provsim_cli("check", str(FIXTURES / "mixed-folder"))
+    assert status == 0, err
+    assert "(packer api)" in out and "(aib ubuntu-nginx)" in out and "(packer vhd)" in out
+    assert out.rstrip().splitlines()[-1].startswith("3 pipelines, 3 known registrations: 3 succeeded")
+
+
+def test_a_folder_without_templates_says_so(provsim_cli: CliRun, tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"name": "not-a-template"}')
+    status, out, err = provsim_cli("check", str(tmp_path))
+    assert (status, out) == (2, "") and "no template in this folder" in err

@@ -70,6 +70,9 @@ def image_templates(document: Any, depth: int = 0) -> list[dict[str, Any]]:
     if kind == RESOURCE_TYPE or (shaped and (not kind or kind.startswith(RESOURCE_TYPE.split("/")[0]))):
         return [document]
     found: list[dict[str, Any]] = []
+    if kind == "microsoft.resources/deployments" and isinstance(properties, dict):
+        # A nested deployment carries its own inline template (linked ones, by templateLink, are remote).
+        found.extend(image_templates(properties.get("template"), depth + 1))
     for resource in document.get("resources", []) if isinstance(document.get("resources"), list) else []:
         found.extend(image_templates(resource, depth + 1))
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..errors import ProvsimError
@@ -58,8 +59,17 @@ def _read_folder(folder: Path, given: PackerVariables) -> list[Pipeline]:
     return pipelines
 
 
+#: Lines only Bicep has: ``resource name 'Microsoft.X/y@2022-02-14' = {``, ``param x string``, ``targetScope = ...``.
+_BICEP = re.compile(r"^\s*(resource\s+\w+\s+'[\w.]+/[\w/]+@|param\s+\w+\s+\w+|targetScope\s*=)", re.MULTILINE)
+
+
 def _read_file(path: Path, given: PackerVariables) -> list[Pipeline]:
     text = read_text(path)
+    if path.suffix.lower() == ".bicep" or _BICEP.search(text):
+        raise ProvsimError(
+            f"{path}: a Bicep file; provsim reads ARM JSON: build it first with 'az bicep build --file {path.name}' "
+            "and check the .json it writes"
+        )
     if not text.strip():
         raise ProvsimError(f"{path}: empty file; pass a Packer template (.pkr.hcl or JSON) or an AIB template")
     if text.lstrip().startswith(("{", "[")):

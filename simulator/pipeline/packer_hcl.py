@@ -336,7 +336,13 @@ def _pipelines(template: _Template, path: Path, sensitive: set[str]) -> list[Pip
             if not key.startswith("azure-arm."):
                 continue
             if key not in template.sources:
-                raise ProvsimError(f"{build_where}: build uses {reference!r}, but no such source is declared")
+                hint = (
+                    f"; if another .pkr.hcl file of {path.parent} declares it, check the folder as packer build does: "
+                    f"provsim check {path.parent}"
+                    if path.is_file() and len(list(path.parent.glob("*.pkr.hcl"))) > 1
+                    else ""
+                )
+                raise ProvsimError(f"{build_where}: build uses {reference!r}, but no such source is declared{hint}")
             raw_body, source_file, source_text, source_line = template.sources[key]
             unset: dict[str, Location] = {}
             resolve, resolved_locals = _resolver(template, root, path, unset)

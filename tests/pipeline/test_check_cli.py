@@ -157,3 +157,21 @@ def test_a_folder_without_templates_says_so(provsim_cli: CliRun, tmp_path: Path)
     (tmp_path / "package.json").write_text('{"name": "not-a-template"}')
     status, out, err = provsim_cli("check", str(tmp_path))
     assert (status, out) == (2, "") and "no template in this folder" in err
+
+
+def test_an_image_template_in_a_nested_deployment_is_read(provsim_cli: CliRun) -> None:
+    status, out, err = provsim_cli("check", str(FIXTURES / "aib" / "nested-deployment.json"))
+    assert status == 0, err
+    assert "(aib ubuntu-nginx)" in out
+
+
+def test_a_bicep_file_asks_for_az_bicep_build(provsim_cli: CliRun) -> None:
+    status, out, err = provsim_cli("check", str(FIXTURES / "aib" / "image.bicep"))
+    assert (status, out) == (2, "") and "a Bicep file" in err and "az bicep build --file image.bicep" in err
+
+
+def test_one_file_of_a_folder_is_pointed_to_the_folder(provsim_cli: CliRun, tmp_path: Path) -> None:
+    (tmp_path / "sources.pkr.hcl").write_text('source "azure-arm" "web" {\n  os_type = "Linux"\n}\n')
+    (tmp_path / "build.pkr.hcl").write_text('build {\n  sources = ["source.azure-arm.web"]\n}\n')
+    status, _, err = provsim_cli("check", str(tmp_path / "build.pkr.hcl"))
+    assert status == 2 and f"check the folder as packer build does: provsim check {tmp_path}" in err

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 from provsim import OsState, ProvsimError
+from provsim.masking import mask
 from provsim.pipeline.check import PipelineReport, Registration, check_path
 from provsim.pipeline.model import TargetKind
 from provsim.pipeline.variables import PackerVariables
@@ -67,6 +68,11 @@ class TemplateCheck:
             return self.read()
         except ProvsimError as error:  # bad input, not a bug: no traceback
             pytest.fail(str(error), pytrace=False)
+
+    def shown(self, text: object) -> str:
+        """``text`` as a failure message may show it: the pipeline's sensitive values masked."""
+        secrets = {value for report in (self._reports or []) for value in report.pipeline.sensitive}
+        return mask(str(text), secrets)
 
     def report(self) -> PipelineReport:
         reports = self.reports()
@@ -147,8 +153,10 @@ def image_os_is(provsim_template: dict[str, TemplateCheck], state: str) -> None:
 
     Example: ``Then the image's OS is generalized``
     """
-    report = _check(provsim_template).report()
-    assert report.os_state is words.os_state(state), f"OS is {report.os_state.value}; evidence: {report.evidence}"
+    check = _check(provsim_template)
+    report = check.report()
+    if report.os_state is not words.os_state(state):
+        raise AssertionError(check.shown(f"OS is {report.os_state.value}; evidence: {report.evidence}"))
 
 
 def _registration(check: TemplateCheck, output: str) -> Registration:
@@ -180,10 +188,12 @@ def created_from_ends_in(provsim_template: dict[str, TemplateCheck], output: str
 
     Example: ``Then a VM created from the VHD registered as specialized ends in a provisioning timeout``
     """
-    registration = _registration(_check(provsim_template), output)
+    check = _check(provsim_template)
+    registration = _registration(check, output)
     expected = words.status(outcome)
     actual = registration.outcome
-    assert actual.status is expected, f"expected {expected.value}, got {actual.status.value}: {actual.reason}"
+    if actual.status is not expected:
+        raise AssertionError(check.shown(f"expected {expected.value}, got {actual.status.value}: {actual.reason}"))
 
 
 @then(parsers.parse('the evidence mentions "{text}"'))
@@ -192,8 +202,10 @@ def evidence_mentions(provsim_template: dict[str, TemplateCheck], text: str) -> 
 
     Example: ``And the evidence mentions "waagent -force -deprovision+user"``
     """
-    evidence = _check(provsim_template).report().evidence
-    assert any(text.lower() in item.lower() for item in evidence), f"{text!r} not in the evidence: {evidence}"
+    check = _check(provsim_template)
+    evidence = check.report().evidence
+    if not any(text.lower() in item.lower() for item in evidence):
+        raise AssertionError(check.shown(f"{text!r} not in the evidence: {evidence}"))
 
 
 @then(parsers.re(r'there is an? (?P<severity>error|warning|info) finding about "(?P<text>[^"]+)"'))
@@ -202,17 +214,20 @@ def finding_about(provsim_template: dict[str, TemplateCheck], severity: str, tex
 
     Example: ``And there is a warning finding about "without +user"``
     """
-    findings = _check(provsim_template).report().findings
-    assert any(f.severity.value == severity.strip() and text.lower() in f.message.lower() for f in findings), (
-        f"no {severity} finding about {text!r}: {[f.to_dict() for f in findings]}"
-    )
+    check = _check(provsim_template)
+    findings = check.report().findings
+    if not any(f.severity.value == severity.strip() and text.lower() in f.message.lower() for f in findings):
+        raise AssertionError(check.shown(f"no {severity} finding about {text!r}: {[f.to_dict() for f in findings]}"))
 
 
 @then("there are no findings")
 def no_findings(provsim_template: dict[str, TemplateCheck]) -> None:
     """``Then there are no findings``."""
-    findings = _check(provsim_template).report().findings
-    assert not findings, [f.to_dict() for f in findings]
+    check = _check(provsim_template)
+    findings = check.report().findings
+    if findings:
+        # Raised, not asserted: pytest's assertion rewriting would print the findings again, unmasked.
+        raise AssertionError(check.shown([f.to_dict() for f in findings]))
 
 
 @then(parsers.parse('reading the template fails with "{text}"'))

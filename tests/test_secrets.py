@@ -113,3 +113,23 @@ def test_a_secret_printed_by_a_failing_step_in_a_container_is_masked(
     assert SECRET not in out + err
     (pipeline,) = json.loads(out)["pipelines"]
     assert any("curl -u app:<sensitive>" in finding["message"] for finding in pipeline["findings"]), pipeline
+
+
+SECRET_FEATURE = """
+Feature: a sensitive variable in a failing Gherkin assertion
+  Scenario: the finding list is shown, masked
+    Given the Packer template "app.pkr.hcl"
+    And the Packer variable "token" is "%s"
+    Then there are no findings
+"""
+
+
+def test_a_failing_gherkin_assertion_masks_the_secret(pytester: pytest.Pytester) -> None:
+    pytester.path.joinpath("app.pkr.hcl").write_text(HCL % {"client_secret": "x"})
+    pytester.makefile(".feature", secret=SECRET_FEATURE % SECRET)
+    pytester.makepyfile(test_secret="from pytest_bdd import scenarios\nscenarios('.')\n")
+    pytester.makeini("[pytest]\nbdd_features_base_dir = .\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    report = result.stdout.str()
+    assert "<sensitive>" in report and SECRET not in report.replace(f'is "{SECRET}"', "")

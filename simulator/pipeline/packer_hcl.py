@@ -18,13 +18,14 @@ naming its members, and no string may grow beyond :data:`MAX_STRING`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..errors import ProvsimError
 from ..masking import mask
 from . import shapes
+from .hcl_expressions import UNKNOWN, ExpressionError, evaluate_template
 from .model import Location, Pipeline, Tool
 from .packer_steps import ScriptBudget, leaves, os_type_of, packer_step, packer_targets, secret_values
 from .simple_blocks import split_simple_variables
@@ -70,6 +71,7 @@ class _Template:
         self.sources: dict[str, tuple[dict[str, Any], Path, str, int | None]] = {}
         self.builds: list[tuple[dict[str, Any], Path, str, int | None]] = []
         self.texts: dict[Path, str] = {}
+        self.environment: Mapping[str, str] = {}
 
     def where(self, reference: str) -> Location | None:
         """The first line outside a comment that mentions ``reference`` (python-hcl2 gives no lines)."""
@@ -259,6 +261,8 @@ def read_packer_hcl(path: Path, variables: PackerVariables) -> list[Pipeline]:
                 f"(plain variable blocks aside), more than provsim reads; check a smaller folder"
             )
         _read_file(template, file, rest, parse_hcl_raw(file, rest), simple)
+    template.environment = variables.environment
+    _evaluate_defaults(template, path)
     seen: dict[str, list[Any]] = {}
     variables.apply(template.variables, path, hcl=True, seen=seen)
     sensitive = {value for name in template.sensitive_variables for value in leaves(seen.get(name))}
@@ -269,6 +273,24 @@ def read_packer_hcl(path: Path, variables: PackerVariables) -> list[Pipeline]:
     if not pipelines:
         raise ProvsimError(f"{path}: no build uses an azure-arm source; provsim checks Azure image pipelines only")
     return pipelines
+
+
+def _evaluate_defaults(template: _Template, path: Path) -> None:
+    """Variable defaults may call functions (``env("HOME")``, ``lower(...)``), never refer to other values.
+
+    Values given for a variable (``--var``, ``PKR_VAR_``, var files) are taken as they are, never evaluated.
+    """
+
+    def no_references(scope: str, name: str) -> Any:
+        return UNKNOWN  # refused earlier, with its line, for var. and local.
+
+    for name, default in template.variables.items():
+        if isinstance(default, str) and "${" in default:
+            try:
+                template.variables[name] = evaluate_template(default, no_references, template.environment)
+            except ExpressionError as error:
+                where = template.declared_at.get(f"var.{name}") or path
+                raise ProvsimError(f"{where}: variable {name!r}: {error.message}") from None
 
 
 def _read_file(
@@ -330,7 +352,7 @@ def _pipelines(template: _Template, path: Path, sensitive: set[str]) -> list[Pip
     pipelines: list[Pipeline] = []
     for raw_build, file, text, build_line in template.builds:
         build_where = Location(str(file), build_line)
-        for reference, rename in _build_sources(raw_build, text, build_line, file):
+        for reference, rename, overrides in _build_sources(raw_build, text, build_line, file):
             # Packer also accepts "sources." (seen in published templates).
             key = reference.removeprefix("source.").removeprefix("sources.")
             if not key.startswith("azure-arm."):
@@ -346,7 +368,8 @@ def _pipelines(template: _Template, path: Path, sensitive: set[str]) -> list[Pip
             raw_body, source_file, source_text, source_line = template.sources[key]
             unset: dict[str, Location] = {}
             resolve, resolved_locals = _resolver(template, root, path, unset)
-            body = resolve(_unquote(raw_body))
+            # A source block inside the build sets or overrides the source's fields for this build (Packer merges).
+            body = resolve({**_unquote(raw_body), **overrides})
             name = rename or key.split(".", 1)[1]
             source = (source_file, source_text, source_line)
             pipeline, secrets = _pipeline(key, name, body, source, raw_build, (file, text, build_line), resolve)
@@ -361,17 +384,18 @@ def _pipelines(template: _Template, path: Path, sensitive: set[str]) -> list[Pip
 
 def _build_sources(
     build: dict[str, Any], text: str, build_line: int | None, file: Path
-) -> list[tuple[str, str | None]]:
-    """The sources a build uses, each with the name a ``source`` block inside the build gives it."""
+) -> list[tuple[str, str | None, dict[str, Any]]]:
+    """The sources a build uses, each with the name and the fields a ``source`` block inside the build gives it."""
     where = str(Location(str(file), line_of(text, "sources", build_line or 1) or build_line))
-    names: list[tuple[str, str | None]] = [
-        (reference, None) for reference in shapes.texts(_unquote(build.get("sources")), where, "build: sources")
+    names: list[tuple[str, str | None, dict[str, Any]]] = [
+        (reference, None, {})
+        for reference in shapes.texts(_unquote(build.get("sources")), where, "build: sources")
     ]
     lines = _block_lines(text, "source", text_lines(text).starts[(build_line or 1) - 1], nested=True)
     for (reference,), raw, place in _blocks(build, "source", 1, _placer(file, lines)):
         body = _unquote(raw)
         rename = shapes.text(body.get("name"), str(place), f"source {reference!r}: name")
-        names.append((reference, rename))
+        names.append((reference, rename, {key: value for key, value in body.items() if key != "name"}))
     return names
 
 
@@ -434,21 +458,22 @@ def _resolver(template: _Template, root: str, path: Path, unset: dict[str, Locat
             )
         return str(found)
 
+    def known(scope: str, name: str) -> Any:
+        if scope not in ("var", "local", "path"):
+            return UNKNOWN
+        found = value_of(scope, name)
+        return UNKNOWN if found is None else found
+
     def resolve(value: Any, local: str | None = None) -> Any:
         if isinstance(value, str):
-            whole = _WHOLE_REFERENCE.match(value)
-            if whole:
-                found = value_of(whole.group(1), whole.group(2))
-                return value if found is None else found
-
-            def substitute(match: re.Match[str]) -> str:
-                if match.group(1) is None:
-                    return "${"
-                found = value_of(match.group(1), match.group(2))
-                return match.group(0) if found is None else as_text(found, match.group(1), match.group(2))
-
-            result = _REFERENCE.sub(substitute, value)
-            if len(result) > MAX_STRING:
+            if "${" not in value:
+                return value
+            try:
+                result = evaluate_template(value, known, template.environment)
+            except ExpressionError as error:
+                where = template.declared_at.get(f"local.{local}") if local else None
+                raise ProvsimError(f"{where or path}: {error.message}") from None
+            if isinstance(result, str) and len(result) > MAX_STRING:
                 what = f"local.{local}" if local else "a value"
                 where = template.declared_at.get(f"local.{local}") if local else None
                 raise ProvsimError(

@@ -221,7 +221,7 @@ def container_document(
     from ..pipeline.resolution import resolution_for
 
     findings = [f.to_dict() for f in report.findings] if report else []
-    evidence = [run.describe() for run in result.steps]
+    evidence = [*result.notes, *(run.describe() for run in result.steps)]
     if result.evidence is not None:
         evidence += list(result.evidence.facts())
     failed = result.failed_step

@@ -52,6 +52,8 @@ class ContainerCheck:
     steps: list[StepRun] = field(default_factory=list)
     evidence: DiskEvidence | None = None
     registrations: list[RegistrationCheck] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the reader should know about how the build ran here (the base image, for one)."""
 
     @property
     def failed_step(self) -> StepRun | None:
@@ -128,6 +130,14 @@ def check_pipeline(
     say = progress or (lambda line: None)
     platform = Platform(allotted or AllottedTime(), seed)
     result = ContainerCheck(pipeline.name, pipeline.os_type)
+    platform_image = pipeline.source_image
+    if platform_image is None or platform_image.publisher.lower() != "debian":
+        wanted = f"the template's {platform_image}" if platform_image else "the template's platform image"
+        result.notes.append(
+            f"built on provsim's Debian base image {run.base_image}, not {wanted}: the steps, the real waagent and "
+            "its deprovision are the same, package names and stock files may differ"
+        )
+        say(f"{pipeline.name}: {result.notes[-1]}")
     say(f"{pipeline.name}: creating the build VM (run {run.run_id})")
     build_vm = create_build_vm(run, platform, seed, budget or RealBudget())
     runner = StepRunner(build_vm.machine.disk, pipeline, build_vm.user, skip=skip, step_timeout=step_timeout)

@@ -19,7 +19,7 @@ from ..errors import ProvsimError
 from ..masking import mask
 from ..model import OsType
 from . import shapes
-from .model import Location, Pipeline, Step, Target, TargetKind, Tool
+from .model import Location, Pipeline, SourceImage, Step, Target, TargetKind, Tool
 from .packer_steps import leaves
 from .sources import NEARBY, TextLines, text_lines
 
@@ -51,6 +51,16 @@ Write-Output '>>> Sysprep complete ...'"""
 CUSTOMIZERS = ("shell", "powershell", "file", "windowsrestart", "windowsupdate")
 _PARAMETER = re.compile(r"^\[parameters\('([^']+)'\)\]$")
 _WINDOWS_CUSTOMIZERS = ("powershell", "windowsrestart", "windowsupdate")
+
+
+def _platform_image(properties: dict[str, Any]) -> SourceImage | None:
+    source = properties.get("source")
+    if not isinstance(source, dict) or str(source.get("type", "")).lower() != "platformimage":
+        return None
+    fields = [source.get(key) for key in ("publisher", "offer", "sku")]
+    if not all(isinstance(value, str) and value and not value.startswith("[") for value in fields):
+        return None  # an ARM expression provsim did not resolve: no guess
+    return SourceImage(*(str(value) for value in fields))
 
 
 def is_aib(document: Any) -> bool:
@@ -142,7 +152,7 @@ def _pipeline(path: Path, written: dict[str, Any], resolve: Any, lines: TextLine
     if not isinstance(written_customize, list) or len(written_customize) != len(customize):
         written_customize = customize
     os_type = _os_type(properties, customize, location, at("source"))
-    pipeline = Pipeline(str(path), Tool.AIB, name, os_type, location)
+    pipeline = Pipeline(str(path), Tool.AIB, name, os_type, location, source_image=_platform_image(properties))
     cursor = lines.find('"customize"', start) or start
     for index, (customizer, as_written) in enumerate(zip(customize, written_customize, strict=True), start=1):
         here = str(Location(str(path), cursor))

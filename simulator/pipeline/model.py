@@ -105,6 +105,18 @@ class Target:
     specialized: bool | None = None
 
 
+@dataclass(frozen=True)
+class SourceImage:
+    """The platform image a build starts from: publisher, offer and SKU (``Canonical``, ``ubuntu-24_04-lts``, ...)."""
+
+    publisher: str
+    offer: str
+    sku: str
+
+    def __str__(self) -> str:
+        return f"{self.publisher}:{self.offer}:{self.sku}"
+
+
 @dataclass
 class Pipeline:
     """One Azure build source of a template, ready to be built."""
@@ -118,5 +130,7 @@ class Pipeline:
     targets: list[Target] = field(default_factory=list)
     unset_variables: dict[str, Location] = field(default_factory=dict)
     """Variables the pipeline uses that have no value (no default, nothing given): Packer would stop."""
+    source_image: SourceImage | None = None
+    """The platform image the build VM starts from, when the template names one."""
     sensitive: frozenset[str] = frozenset()
     """Values that must never be shown (sensitive variables, secret settings): every output masks them."""

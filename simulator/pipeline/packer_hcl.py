@@ -27,7 +27,15 @@ from ..masking import mask
 from . import shapes
 from .hcl_expressions import UNKNOWN, ExpressionError, evaluate_template
 from .model import Location, Pipeline, Tool
-from .packer_steps import ScriptBudget, leaves, os_type_of, packer_step, packer_targets, secret_values
+from .packer_steps import (
+    ScriptBudget,
+    leaves,
+    os_type_of,
+    packer_step,
+    packer_targets,
+    secret_values,
+    source_image_of,
+)
 from .simple_blocks import split_simple_variables
 from .sources import line_of, read_text, text_lines
 from .variables import PackerVariables
@@ -504,7 +512,7 @@ def _pipeline(
     build_file, build_text, build_line = build_at
     location = Location(str(source_file), source_line)
     os_type = os_type_of(body, f"{location}: source {key}")
-    pipeline = Pipeline(str(source_file), Tool.PACKER, name, os_type, location)
+    pipeline = Pipeline(str(source_file), Tool.PACKER, name, os_type, location, source_image=source_image_of(body))
     pipeline.targets = packer_targets(body, location, source_text, source_line or 1)
     secrets: set[str] = set()
     budget = ScriptBudget()

@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import ProvsimError
 from ..model import OsType
 from . import shapes
-from .model import Location, Script, Step, Target, TargetKind
+from .model import Location, Script, SourceImage, Step, Target, TargetKind
 from .sources import MAX_FILE_BYTES, NEARBY, line_of, read_text
 
 #: Provisioners whose content provsim reads; others are reported as not inspected.
@@ -92,9 +92,24 @@ class ScriptBudget:
         return text
 
 
+def source_image_of(body: dict[str, Any]) -> SourceImage | None:
+    """The platform (Marketplace) image an azure-arm source starts from, when it names one."""
+    fields = [body.get(key) for key in ("image_publisher", "image_offer", "image_sku")]
+    if not all(isinstance(value, str) and value and "${" not in value for value in fields):
+        return None
+    return SourceImage(*(str(value) for value in fields))
+
+
 def os_type_of(body: dict[str, Any], where: str) -> OsType:
     """The builder's ``os_type``: Packer requires Linux or Windows."""
     word = (shapes.text(body.get("os_type"), where, "os_type", 'set os_type to "Linux" or "Windows"') or "").strip()
+    unset = re.search(r"\$\{\s*var\.([A-Za-z0-9_-]+)", word)
+    if unset:
+        name = unset.group(1)
+        raise ProvsimError(
+            f"{where}: os_type comes from var.{name}, which has no value here ({word}); give it one as Packer "
+            f"would take it: --var {name}=Linux, a var file, or PKR_VAR_{name} in the environment"
+        )
     if word.lower() not in ("linux", "windows"):
         raise ProvsimError(f'{where}: os_type is {word or "missing"!r}; set os_type to "Linux" or "Windows"')
     return OsType(word.lower())

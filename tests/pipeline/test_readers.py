@@ -182,3 +182,21 @@ def test_a_script_found_nowhere_names_both_places_tried(monkeypatch: pytest.Monk
     assert str(tmp_path / "images/linux/scripts/deprovision.sh") in message
     assert str(LAYOUT / "images/linux/images/linux/scripts/deprovision.sh") in message
     assert "{{template_dir}}" in message
+
+
+def test_the_platform_image_is_read_from_every_dialect() -> None:
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures"
+    (packer,) = read_pipelines(fixtures / "packer" / "hcl2-features.pkr.hcl")
+    assert str(packer.source_image) == "Canonical:0001-com-ubuntu-server-jammy:22_04-lts"
+    (aib,) = read_pipelines(fixtures / "aib" / "ubuntu.json")
+    assert aib.source_image is not None and aib.source_image.publisher == "Canonical"
+
+
+def test_os_type_from_a_variable_without_a_value_says_how_to_give_one(tmp_path: Path) -> None:
+    template = tmp_path / "t.pkr.hcl"
+    template.write_text(
+        'variable "os" {\n  type = string\n}\nsource "azure-arm" "x" {\n  os_type = var.os\n}\n'
+        'build {\n  sources = ["source.azure-arm.x"]\n}\n'
+    )
+    with pytest.raises(ProvsimError, match=r"os_type comes from var.os, which has no value.*--var os=Linux"):
+        read_pipelines(template)

@@ -161,7 +161,7 @@ def test_memory_and_docker_agree_on_every_variant(build_image: tuple[Run, str, s
     run, image, user = build_image
     variants = corpus()
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         real = list(pool.map(lambda variant: for_real(run, image, user, variant), variants))
     elapsed = time.monotonic() - started
     disagreements: list[str] = []

@@ -112,12 +112,29 @@ def leftovers(client: Any, run_id: str | None = None, *, session: str | None = N
     return containers, images
 
 
-def remove_run(client: Any, run_id: str) -> None:
-    """Remove everything labelled with ``run_id``: containers (forced), then images."""
+def remove_run(client: Any, run_id: str, rounds: int = 3) -> None:
+    """Remove everything labelled with ``run_id``: containers (forced), then images.
+
+    A signal can cut a create request short after the engine has taken it: the
+    container appears a moment after the first listing. So the listing is
+    repeated until a round finds nothing (at most ``rounds`` times).
+    """
+    import time
+
+    for round_number in range(rounds):
+        if not _remove_once(client, run_id) and round_number > 0:
+            return
+        time.sleep(0.2 * round_number)
+
+
+def _remove_once(client: Any, run_id: str) -> bool:
+    """One round of :func:`remove_run`; True when it found something to remove."""
     import docker
 
+    found = False
     selector = {"label": [f"{LABEL}=1", f"{RUN_LABEL}={run_id}"]}
     for container in client.containers.list(all=True, filters=selector):
+        found = True
         try:
             container.remove(force=True, v=True)
         except docker.errors.NotFound:
@@ -126,5 +143,7 @@ def remove_run(client: Any, run_id: str) -> None:
             if "already in progress" not in str(error):  # someone else is removing it: it goes either way
                 raise
     for image in client.images.list(all=True, filters=selector):
+        found = True
         with suppress(docker.errors.NotFound):
             client.images.remove(image.id, force=True, noprune=False)
+    return found

@@ -178,13 +178,79 @@ def _syntax_problem(error: Exception, quote: bool = True) -> str:
 
 def _unquote(value: Any) -> Any:
     if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
-        return value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        return decode_string(value[1:-1])
     if isinstance(value, list):
         return [_unquote(item) for item in value]
     if isinstance(value, dict):
         # python-hcl2 adds "__is_block__", "__comments__" and the like: metadata, not template content.
         return {_unquote(k): _unquote(v) for k, v in value.items() if not (k.startswith("__") and k.endswith("__"))}
     return value
+
+
+_HEREDOC = re.compile(r"^<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n(.*?)^[ \t]*\2[ \t]*$", re.DOTALL | re.MULTILINE)
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))", re.DOTALL)
+_ESCAPED = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def decode_string(raw: str) -> str:
+    r"""A string as HCL decodes it: escapes in quoted strings, heredocs without their markers.
+
+    python-hcl2 keeps both as written, so an ``inline`` heredoc would reach the
+    shell with its ``<<EOT`` line. Interpolations (``${...}``) are left for the
+    expression evaluator, which decodes the strings inside them itself.
+
+    >>> decode_string(r'café	bar "x"')
+    'café	bar "x"'
+    >>> decode_string("<<-EOT
+    sudo waagent -force -deprovision+user
+      sync
+    EOT")
+    'sudo waagent -force -deprovision+user
+  sync
+'
+    """
+    heredoc = _HEREDOC.match(raw)
+    if heredoc:
+        lines = heredoc.group(3).splitlines(keepends=True)
+        if heredoc.group(1):  # <<- : the least-indented line's indentation comes off every line
+            indents = [len(line) - len(line.lstrip(" \t")) for line in lines if line.strip()]
+            cut = min(indents, default=0)
+            lines = [line[cut:] if line.strip() else line.lstrip(" \t") for line in lines]
+        return "".join(lines)
+    pieces: list[str] = []
+    index = 0
+    while index < len(raw):
+        start = raw.find("${", index)
+        if start < 0 or raw.startswith("$${", start - 1 if start else start):
+            end_literal = len(raw) if start < 0 else start + 2
+            pieces.append(_ESCAPE.sub(_decode_escape, raw[index:end_literal]))
+            index = end_literal
+            continue
+        pieces.append(_ESCAPE.sub(_decode_escape, raw[index:start]))
+        close = _interpolation_end(raw, start + 2)
+        # Inside an interpolation, only the quotes around nested strings were escaped by the serializer.
+        pieces.append(raw[start:close].replace('\\"', '"'))
+        index = close
+    return "".join(pieces)
+
+
+def _decode_escape(match: re.Match[str]) -> str:
+    if match.group(1) or match.group(2):
+        return chr(int(match.group(1) or match.group(2), 16))
+    return _ESCAPED.get(match.group(3), "\\" + match.group(3))
+
+
+def _interpolation_end(raw: str, index: int) -> int:
+    depth = 0
+    while index < len(raw):
+        if raw[index] == "{":
+            depth += 1
+        elif raw[index] == "}":
+            if depth == 0:
+                return index + 1
+            depth -= 1
+        index += 1
+    return len(raw)
 
 
 _LABELS = {0: "no label", 1: "one label", 2: "two labels"}

@@ -200,3 +200,32 @@ def test_os_type_from_a_variable_without_a_value_says_how_to_give_one(tmp_path: 
     )
     with pytest.raises(ProvsimError, match=r"os_type comes from var.os, which has no value.*--var os=Linux"):
         read_pipelines(template)
+
+
+HEREDOC_TEMPLATE = """
+source "azure-arm" "x" {
+  os_type            = "Linux"
+  managed_image_name = "x"
+}
+build {
+  sources = ["source.azure-arm.x"]
+  provisioner "shell" {
+    execute_command = "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'"
+    inline = [
+      "echo \\"caf\\u00e9\\"\\tready",
+      <<-EOT
+        /usr/sbin/waagent -force -deprovision+user
+        sync
+      EOT
+    ]
+  }
+}
+"""
+
+
+def test_hcl_strings_are_decoded_as_hcl_decodes_them(tmp_path: Path) -> None:
+    """Escapes decoded, a heredoc without its markers: the shell gets what Packer gives it."""
+    template = tmp_path / "t.pkr.hcl"
+    template.write_text(HEREDOC_TEMPLATE)
+    (pipeline,) = read_pipelines(template)
+    assert pipeline.steps[0].inline == ('echo "café"\tready', "/usr/sbin/waagent -force -deprovision+user\nsync\n")

@@ -201,13 +201,8 @@ def decode_string(raw: str) -> str:
 
     >>> decode_string(r'café	bar "x"')
     'café	bar "x"'
-    >>> decode_string("<<-EOT
-    sudo waagent -force -deprovision+user
-      sync
-    EOT")
-    'sudo waagent -force -deprovision+user
-  sync
-'
+    >>> decode_string("<<-EOT\n    sudo waagent -force -deprovision+user\n      sync\n    EOT")
+    'sudo waagent -force -deprovision+user\n  sync\n'
     """
     heredoc = _HEREDOC.match(raw)
     if heredoc:

@@ -38,6 +38,7 @@ from .scripts.effects import CloudInitClean as ShellCloudInitClean
 from .scripts.effects import FileWrite, Place, Undecided
 from .scripts.effects import WaagentDeprovision as ShellDeprovision
 from .scripts.effects import WaagentMistyped as ShellMistyped
+from .scripts.powershell import without_comments
 from .scripts.shell import Context
 from .scripts.steps import run_command, run_shell_step
 from .sources import read_text
@@ -244,6 +245,8 @@ def _apply(step: Step, pipeline: Pipeline, vm: VirtualMachine, evidence: list[st
         return _apply_hidden_deprovision(step, pipeline, vm, evidence, findings)
     lines = [line for line, _ in step.texts()]
     locations = [where for _, where in step.texts()]
+    if step.kind == "powershell":
+        lines = without_comments(lines)
     for write in file_writes(lines):
         if write.how == "substitute" and not vm.disk.exists(write.path):
             findings.append(
@@ -298,6 +301,8 @@ def _apply_hidden_deprovision(
         origin += "; remote content could have changed it"
     evidence.append(f"AIB's hidden deprovision step runs {step.destination} ({origin})")
     lines = script.splitlines()
+    if pipeline.os_type is OsType.WINDOWS:
+        lines = without_comments(lines)
     locations = [Location(step.destination, number) for number in range(1, len(lines) + 1)]
     return _run_lines(step, lines, locations, pipeline, vm, evidence, findings)
 

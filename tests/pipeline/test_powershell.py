@@ -1,0 +1,55 @@
+"""PowerShell steps, from the language's documented comment rules (about_Comments).
+
+No PowerShell runs on this Linux machine to hold the memory backend against, so
+the cases come from the documentation: ``#`` comments to the end of the line,
+``<# ... #>`` block comments over several lines, and neither inside a string.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from provsim.pipeline import check_path
+
+SYSPREP = r"& $env:SystemRoot\\System32\\Sysprep\\Sysprep.exe /oobe /generalize /quiet /quit /mode:vm"
+WAIT = (
+    "while($true) { $s = (Get-ItemProperty HKLM:\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\CurrentVersion"
+    "\\\\Setup\\\\State).ImageState; if($s -ne 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE') { Start-Sleep -s 5 } else { break } }"
+)
+
+TEMPLATE = """
+source "azure-arm" "win" {
+  os_type            = "Windows"
+  managed_image_name = "win"
+}
+build {
+  sources = ["source.azure-arm.win"]
+  provisioner "powershell" {
+    inline = [%s]
+  }
+}
+"""
+
+
+def state_of(tmp_path: Path, *lines: str) -> str:
+    template = tmp_path / "win.pkr.hcl"
+    template.write_text(TEMPLATE % ", ".join(f'"{line}"' for line in lines))
+    (report,) = check_path(template)
+    return report.os_state.value
+
+
+@pytest.mark.parametrize(
+    ("lines", "state"),
+    [
+        ((SYSPREP, WAIT), "generalized"),
+        ((f"# {SYSPREP}", WAIT), "specialized"),
+        ((f"Write-Host 'prepared' # {SYSPREP}",), "specialized"),
+        (("<# the old way:", SYSPREP, "#>", WAIT), "specialized"),
+        ((f"<# one line #> {SYSPREP}", WAIT), "generalized"),
+        (("Write-Host 'a # is not a comment in a string'", SYSPREP, WAIT), "generalized"),
+    ],
+    ids=["sysprep", "after-hash", "trailing-comment", "block-comment", "after-a-closed-block", "hash-in-string"],
+)
+def test_comments_never_count_as_run(tmp_path: Path, lines: tuple[str, ...], state: str) -> None:
+    assert state_of(tmp_path, *lines) == state

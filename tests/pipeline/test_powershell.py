@@ -15,7 +15,8 @@ from provsim.pipeline import check_path
 SYSPREP = r"& $env:SystemRoot\\System32\\Sysprep\\Sysprep.exe /oobe /generalize /quiet /quit /mode:vm"
 WAIT = (
     "while($true) { $s = (Get-ItemProperty HKLM:\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\CurrentVersion"
-    "\\\\Setup\\\\State).ImageState; if($s -ne 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE') { Start-Sleep -s 5 } else { break } }"
+    "\\\\Setup\\\\State).ImageState; "
+    "if($s -ne 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE') { Start-Sleep -s 5 } else { break } }"
 )
 
 TEMPLATE = """

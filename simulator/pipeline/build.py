@@ -39,7 +39,7 @@ from .scripts.effects import FileWrite, Place, Undecided
 from .scripts.effects import WaagentDeprovision as ShellDeprovision
 from .scripts.effects import WaagentMistyped as ShellMistyped
 from .scripts.powershell import without_comments
-from .scripts.shell import Context
+from .scripts.shell import MODELLED_FOLDERS, Context
 from .scripts.steps import run_command, run_shell_step
 from .sources import read_text
 from .writes import executed_lines, file_writes, writes_a_file
@@ -248,7 +248,7 @@ def _apply(step: Step, pipeline: Pipeline, vm: VirtualMachine, evidence: list[st
     if step.kind == "powershell":
         lines = without_comments(lines)
     for write in file_writes(lines):
-        if write.how == "substitute" and not vm.disk.exists(write.path):
+        if write.how == "substitute" and not vm.disk.exists(write.path) and write.path.startswith(MODELLED_FOLDERS):
             findings.append(
                 Finding(
                     Severity.ERROR,

@@ -116,3 +116,39 @@ def test_sed_on_a_deprovision_script_nobody_wrote(tmp_path: Path) -> None:
     path.write_text(json.dumps(template))
     (report,) = check_path(path)
     assert any(m.startswith("error: edit edits /tmp/DeprovisioningScript.sh with sed -i") for m in messages(report))
+
+
+SED_TEMPLATE = """
+source "azure-arm" "x" {
+  os_type            = "Linux"
+  managed_image_name = "x"
+}
+build {
+  sources = ["source.azure-arm.x"]
+  provisioner "shell" {
+    execute_command = "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'"
+    inline = [
+      "sed -i 's/ENABLED=1/ENABLED=0/' /etc/default/motd-news",
+      "[ -f /etc/cloud/cloud.cfg ] && sed -i 's/a/b/' /etc/cloud/cloud.cfg || true",
+      "%s",
+      "/usr/sbin/waagent -force -deprovision+user && export HISTSIZE=0 && sync",
+    ]
+  }
+}
+"""
+
+
+def test_sed_on_stock_files_of_the_platform_image_is_no_error(tmp_path: Path) -> None:
+    """The platform image has /etc/default/motd-news; the in-memory disk does not: nothing proves sed fails."""
+    template = tmp_path / "t.pkr.hcl"
+    template.write_text(SED_TEMPLATE % "true")
+    (report,) = check_path(template)
+    assert not [f for f in report.findings if f.severity.value == "error"], report.findings
+    assert report.os_state.value == "generalized"
+
+
+def test_sed_on_a_file_that_provably_does_not_exist_fails_the_build(tmp_path: Path) -> None:
+    template = tmp_path / "t.pkr.hcl"
+    template.write_text(SED_TEMPLATE % "sed -i 's/a/b/' /tmp/never-written.conf")
+    (report,) = check_path(template)
+    assert any("/tmp/never-written.conf" in f.message and f.severity.value == "error" for f in report.findings)

@@ -1475,6 +1475,13 @@ def _x_sed(shell: Shell, argv: list[str], root: bool, node: Node) -> int | None:
         if not root and not shell._may_write(path):
             return 4
         if not shell.context.disk.exists(path) and path not in shell.context.unknown_files:
+            if not path.startswith(MODELLED_FOLDERS):
+                # A stock file of the platform image (/etc/hosts, /etc/apt/sources.list ...): the in-memory disk
+                # does not hold it, so nothing proves sed fails; its content is unknown from here on.
+                shell.context.unknown_files[path] = (
+                    f"{place}: {path} is a file of the platform image provsim does not model"
+                )
+                continue
             shell.context.records.append(
                 Record(FileWrite(path, "substitute", "", place=place), False, "sed -i on a file that does not exist")
             )

@@ -77,6 +77,7 @@ def simulate_build(pipeline: Pipeline, seed: int = 0) -> Build:
         )
         for name, location in pipeline.unset_variables.items()
     ]
+    findings += [Finding(Severity.WARNING, message, location) for message, location in pipeline.skipped]
     last_generalize: tuple[Step, str] | None = None
     shell = _ShellState(Context(vm.disk, build_user or "packer"))
     failed: Step | None = None

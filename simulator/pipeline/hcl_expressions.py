@@ -264,7 +264,9 @@ class _Parser:
             if text in ("var", "local", "path") and self.at("."):
                 self.take(".")
                 return self.lookup(text, self.take()[1])
-            raise ExpressionError(f"in {self.source!r}: {text!r} is not a reference provsim knows")
+            # build.User, source.name, packer.version, a dynamic block's iterator (azure_tag.key), each.value:
+            # values Packer gives during the build. Unknown here, never a guess and never a refusal.
+            return UNKNOWN
         raise ExpressionError(f"in {self.source!r}: unexpected {text!r}")
 
     def string(self) -> Any:

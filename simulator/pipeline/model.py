@@ -130,6 +130,8 @@ class Pipeline:
     targets: list[Target] = field(default_factory=list)
     unset_variables: dict[str, Location] = field(default_factory=dict)
     """Variables the pipeline uses that have no value (no default, nothing given): Packer would stop."""
+    skipped: list[tuple[str, Location]] = field(default_factory=list)
+    """Steps the template filters out for this source (``only``/``except``), with why: shown as warnings."""
     source_image: SourceImage | None = None
     """The platform image the build VM starts from, when the template names one."""
     sensitive: frozenset[str] = frozenset()

@@ -80,6 +80,8 @@ class _Template:
         self.builds: list[tuple[dict[str, Any], Path, str, int | None]] = []
         self.texts: dict[Path, str] = {}
         self.environment: Mapping[str, str] = {}
+        self.null_defaults: set[str] = set()
+        """Variables declared with ``default = null``: they have a value, null, and Packer does not stop."""
 
     def where(self, reference: str) -> Location | None:
         """The first line outside a comment that mentions ``reference`` (python-hcl2 gives no lines)."""
@@ -385,6 +387,8 @@ def _read_file(
     for (name,), body, place in declared:
         template.declare("variable", name, place)
         default = body.get("default")
+        if "default" in body and default is None:
+            template.null_defaults.add(name)
         if any(_REFERENCE.search(value) for value in leaves(default) if "${" in value):
             raise ProvsimError(
                 f"{place}: variable {name!r}: its default refers to a variable or local; Packer refuses "
@@ -488,7 +492,7 @@ def _resolver(template: _Template, root: str, path: Path, unset: dict[str, Locat
         if scope == "var":
             if name not in template.variables:
                 raise undeclared(scope, name)
-            if template.variables[name] is None and name not in unset:
+            if template.variables[name] is None and name not in unset and name not in template.null_defaults:
                 unset[name] = template.where(f"var.{name}") or Location(str(path))
             # A variable's value is never interpolated again: Packer takes it as given.
             return template.variables[name]
@@ -531,6 +535,8 @@ def _resolver(template: _Template, root: str, path: Path, unset: dict[str, Locat
         if scope not in ("var", "local", "path"):
             return UNKNOWN
         found = value_of(scope, name)
+        if found is None and scope == "var" and name in template.null_defaults:
+            return None  # default = null is a value (optional variables in runner-images rely on it)
         return UNKNOWN if found is None else found
 
     def resolve(value: Any, local: str | None = None) -> Any:
@@ -584,6 +590,15 @@ def _pipeline(
     ):
         settings = _unquote(raw)
         if not _applies(settings, key, name, str(step_location)):
+            listed = shapes.texts(settings.get("only"), str(step_location), "only")
+            if kind_of_source := next((item for item in listed if item == key.split(".", 1)[0]), None):
+                pipeline.skipped.append(
+                    (
+                        f"{kind} provisioner #{index} does not run: only = [{kind_of_source!r}] names no source, "
+                        f"Packer matches whole names; write only = [\"{key.split('.', 1)[0]}.{name}\"]",
+                        step_location,
+                    )
+                )
             continue
         settings = resolve(settings)
         step = packer_step(
@@ -595,12 +610,17 @@ def _pipeline(
 
 
 def _applies(settings: dict[str, Any], key: str, name: str, where: str) -> bool:
-    """``only``/``except`` name sources as ``azure-arm.name``, or by type or name alone."""
-    kind, declared = key.split(".", 1)
+    """``only``/``except`` as Packer matches them: exactly ``type.name``, the name a build's source block gives.
+
+    Packer's ``OnlyExcept.Skip`` compares whole names, so ``only = ["azure-arm"]``
+    runs the step on no source at all: a deprovision step written that way never
+    runs (a pattern seen in published templates).
+    """
+    kind, _ = key.split(".", 1)
 
     def names(field: str) -> set[str]:
-        return {s.removeprefix("source.") for s in shapes.texts(settings.get(field), where, field)}
+        return set(shapes.texts(settings.get(field), where, field))
 
     only, excepted = names("only"), names("except")
-    mine = {key, kind, declared, name, f"{kind}.{name}"}
-    return (not only or bool(only & mine)) and not excepted & mine
+    mine = f"{kind}.{name}"
+    return (not only or mine in only) and mine not in excepted

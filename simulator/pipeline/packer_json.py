@@ -22,6 +22,7 @@ from .sources import NEARBY, line_of
 from .variables import PackerVariables
 
 _USER = re.compile(r"\{\{\s*user\s+[`\"]([^`\"]+)[`\"]\s*\}\}")
+_ENV = re.compile(r"\{\{\s*env\s+[`\"]([^`\"]+)[`\"]\s*\}\}")
 _TEMPLATE_DIR = re.compile(r"\{\{\s*template_dir\s*\}\}")
 
 
@@ -40,6 +41,9 @@ def read_packer_json(path: Path, document: dict[str, Any], text: str, given: Pac
             raise ProvsimError(
                 f"{at(name)}: variable {name!r} is {shapes.kind_of(value)}; Packer JSON variables are strings"
             )
+        # A default may read the environment ({{env `NAME`}}: Packer allows it in variables only); unset is "".
+        if isinstance(value, str):
+            value = _ENV.sub(lambda match: given.environment.get(match.group(1), ""), value)
         declared[name] = value
     names = shapes.texts(document.get("sensitive-variables"), at("sensitive-variables"), "sensitive-variables")
     seen: dict[str, list[Any]] = {}

@@ -111,7 +111,7 @@ def test_binary_and_missing_files(tmp_path: Path) -> None:
 
 
 def test_shapes_seen_in_published_templates(tmp_path: Path) -> None:
-    """Unquoted provisioner labels, ``only`` by builder type, locals for execute_command, "sources." prefix."""
+    """Unquoted provisioner labels, ``only`` by builder type (which Packer skips), locals, "sources." prefix."""
     (tmp_path / "vm.pkr.hcl").write_text(
         "locals {\n  execute_command = \"chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'\"\n}\n"
         'source "azure-arm" "vm" {\n  os_type = "Linux"\n  managed_image_name = "baseline"\n}\n'
@@ -123,9 +123,11 @@ def test_shapes_seen_in_published_templates(tmp_path: Path) -> None:
         '    only = ["azure-arm"]\n  }\n}\n'
     )
     (pipeline,) = read_pipelines(tmp_path)
-    assert [step.location.line for step in pipeline.steps] == [11, 16]
-    assert pipeline.steps[1].execute_command is not None and "sudo -E" in pipeline.steps[1].execute_command
-    assert "waagent" in pipeline.steps[1].inline[0]
+    assert pipeline.steps[0].execute_command is not None and "sudo -E" in pipeline.steps[0].execute_command
+    # Packer's OnlyExcept.Skip compares whole names ("azure-arm.vm"): only = ["azure-arm"] runs on no source.
+    assert [step.location.line for step in pipeline.steps] == [11]
+    ((message, where),) = pipeline.skipped
+    assert where.line == 16 and 'only = ["azure-arm.vm"]' in message
 
 
 @pytest.mark.parametrize("kind", ["Microsoft.VirtualMachineImages", None])
@@ -229,3 +231,48 @@ def test_hcl_strings_are_decoded_as_hcl_decodes_them(tmp_path: Path) -> None:
     template.write_text(HEREDOC_TEMPLATE)
     (pipeline,) = read_pipelines(template)
     assert pipeline.steps[0].inline == ('echo "café"\tready', "/usr/sbin/waagent -force -deprovision+user\nsync\n")
+
+
+def test_env_in_a_packer_json_variable_default(tmp_path: Path) -> None:
+    """``{{env `NAME`}}`` is read in the variables section, as Packer reads it; unset it is empty."""
+    template = tmp_path / "t.json"
+    template.write_text(
+        json.dumps(
+            {
+                "variables": {"image": "{{env `IMAGE_NAME`}}"},
+                "builders": [{"type": "azure-arm", "os_type": "Linux", "managed_image_name": "{{user `image`}}"}],
+            }
+        )
+    )
+    (named,) = read_pipelines(template, PackerVariables(environment={"IMAGE_NAME": "golden"}))
+    assert [target.name for target in named.targets] == ["golden"]
+    (unset,) = read_pipelines(template, PackerVariables(environment={}))
+    assert unset.targets == [], "an empty managed_image_name creates no managed image"
+
+
+def test_references_only_the_build_knows_are_no_refusal(tmp_path: Path) -> None:
+    """dynamic blocks' iterators and build.User are Packer's to fill in: provsim reads the rest."""
+    template = tmp_path / "t.pkr.hcl"
+    template.write_text(
+        'variable "tags" {\n  default = { team = "images" }\n}\n'
+        'source "azure-arm" "x" {\n  os_type = "Linux"\n  managed_image_name = "x"\n'
+        '  dynamic "azure_tag" {\n    for_each = var.tags\n    content {\n'
+        "      name  = azure_tag.key\n      value = azure_tag.value\n    }\n  }\n}\n"
+        'build {\n  sources = ["source.azure-arm.x"]\n'
+        '  provisioner "shell" {\n    environment_vars = ["U=${build.User}"]\n    inline = ["true"]\n  }\n}\n'
+    )
+    (pipeline,) = read_pipelines(template)
+    assert pipeline.steps[0].environment_vars == ("U=${build.User}",)
+
+
+def test_default_null_is_a_value(tmp_path: Path) -> None:
+    """``default = null`` makes a variable optional (Packer does not stop); coalesce() takes the fallback."""
+    template = tmp_path / "t.pkr.hcl"
+    template.write_text(
+        'variable "disk_gb" {\n  type    = number\n  default = null\n}\n'
+        'locals {\n  disk = coalesce(var.disk_gb, 75)\n}\n'
+        'source "azure-arm" "x" {\n  os_type = "Linux"\n  managed_image_name = "x-${local.disk}"\n}\n'
+        'build {\n  sources = ["source.azure-arm.x"]\n}\n'
+    )
+    (pipeline,) = read_pipelines(template)
+    assert pipeline.unset_variables == {} and pipeline.targets[0].name == "x-75"

@@ -28,6 +28,8 @@ def _parser() -> Any:
 
 def without_comments(lines: list[str]) -> list[str]:
     """``lines`` with every comment blanked out; the number of lines stays, so line numbers still point right."""
+    if not lines:
+        return []
     source = "\n".join(lines).encode()
     tree = _parser().parse(source)
     blanked = bytearray(source)

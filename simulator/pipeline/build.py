@@ -393,13 +393,20 @@ def _sysprep(
                 place,
             )
         )
-    if effect.quit and not waits_for_image_state(lines):
-        findings.append(
-            Finding(
-                Severity.WARNING,
-                "sysprep /quit returns before sysprep has finished and nothing "
-                "waits for ImageState IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE: the capture may "
-                "start too early",
-                place,
+    if effect.generalize and not waits_for_image_state(lines):
+        if effect.shutdown:
+            why = (
+                "sysprep /shutdown powers the build VM off while Packer is still connected: the step fails or the "
+                "capture races the shutdown; use /quit and wait for ImageState IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE"
             )
-        )
+        elif effect.quit:
+            why = (
+                "sysprep /quit returns before sysprep has finished and nothing waits for ImageState "
+                "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE: the capture may start too early"
+            )
+        else:
+            why = (
+                "nothing waits for ImageState IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE after sysprep: "
+                "add /quit and the documented wait loop, so the capture starts only once sysprep is done"
+            )
+        findings.append(Finding(Severity.WARNING, why, place))

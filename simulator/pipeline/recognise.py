@@ -68,6 +68,7 @@ class Sysprep:
     quit: bool
     mode_vm: bool
     text: str
+    shutdown: bool = False
 
 
 Effect = WaagentDeprovision | WaagentMistyped | CloudInitClean | Sysprep
@@ -111,7 +112,12 @@ def recognise_line(line: str) -> list[Effect]:
             (
                 match.start("cmd"),
                 Sysprep(
-                    "/generalize" in switches, "/audit" not in switches, "/quit" in switches, mode_vm, line.strip()
+                    "/generalize" in switches,
+                    "/audit" not in switches,
+                    "/quit" in switches,
+                    mode_vm,
+                    line.strip(),
+                    shutdown="/shutdown" in switches,
                 ),
             )
         )
@@ -119,5 +125,20 @@ def recognise_line(line: str) -> list[Effect]:
 
 
 def waits_for_image_state(lines: list[str]) -> bool:
-    """True when some line polls ImageState until ``IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE``."""
-    return any(IMAGE_STATE_WAIT.search(line) for line in lines)
+    """True when the step polls ImageState until ``IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE``.
+
+    On one line, or over several: templates keep the state in a variable
+    (``$EndState = 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE'``) and loop on it.
+
+        >>> waits_for_image_state(["$EndState = 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE'",
+        ...     "while ((Get-ItemProperty $key).ImageState -ne $EndState) { Start-Sleep 5 }"])
+        True
+    """
+    if any(IMAGE_STATE_WAIT.search(line) for line in lines):
+        return True
+    text = "\n".join(lines)
+    return bool(
+        re.search(r"\bImageState\b", text, re.IGNORECASE)
+        and "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE" in text.upper()
+        and re.search(r"\b(while|until|do)\b", text, re.IGNORECASE)
+    )

@@ -54,3 +54,28 @@ def state_of(tmp_path: Path, *lines: str) -> str:
 )
 def test_comments_never_count_as_run(tmp_path: Path, lines: tuple[str, ...], state: str) -> None:
     assert state_of(tmp_path, *lines) == state
+
+
+def warnings_of(tmp_path: Path, *lines: str) -> list[str]:
+    template = tmp_path / "win.pkr.hcl"
+    template.write_text(TEMPLATE % ", ".join(f'"{line}"' for line in lines))
+    (report,) = check_path(template)
+    return [f.message for f in report.findings if f.severity.value == "warning"]
+
+
+def test_sysprep_without_the_imagestate_wait_is_a_warning_in_every_form(tmp_path: Path) -> None:
+    sysprep = r"& C:\\\\Windows\\\\System32\\\\Sysprep\\\\Sysprep.exe /oobe /generalize"
+    shutdown = warnings_of(tmp_path, f"{sysprep} /shutdown")
+    assert any("/shutdown powers the build VM off" in message for message in shutdown)
+    quiet = warnings_of(tmp_path, f"{sysprep} /quiet")
+    assert any("nothing waits for ImageState" in message for message in quiet)
+
+
+def test_a_wait_on_a_variable_is_a_wait(tmp_path: Path) -> None:
+    lines = (
+        SYSPREP,
+        "$EndState = 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE'",
+        "while ((Get-ItemProperty HKLM:\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Setup\\\\State)"
+        ".ImageState -ne $EndState) { Start-Sleep -s 5 }",
+    )
+    assert not [m for m in warnings_of(tmp_path, *lines) if "ImageState" in m]

@@ -33,16 +33,22 @@ scenarios("failing.feature")
 """
 
 
+def inner_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, what: str) -> str:
+    """A suite of one failing container scenario, labelled with a session of its own; returns the session."""
+    session = f"{what}-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv(SESSION_ENV, session)
+    pytester.makefile(".feature", failing=FAILING_FEATURE)
+    pytester.makepyfile(test_failing=TEST_MODULE)
+    pytester.makeini("[pytest]\nbdd_features_base_dir = .\n")
+    return session
+
+
 def test_nothing_left_after_a_failing_scenario(
     pytester: pytest.Pytester, docker_engine: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Counted by the inner suite's own session label: other suites may share the engine meanwhile."""
     client, _ = docker_engine
-    session = f"failing-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setenv(SESSION_ENV, session)
-    pytester.makefile(".feature", failing=FAILING_FEATURE)
-    pytester.makepyfile(test_failing=TEST_MODULE)
-    pytester.makeini("[pytest]\nbdd_features_base_dir = .\nmarkers =\n    container: needs Docker\n")
+    session = inner_suite(pytester, monkeypatch, "failing")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*expected succeeded, got provisioning_failure*"])
@@ -54,11 +60,7 @@ def test_sigterm_to_pytest_tears_the_scenario_down(
 ) -> None:
     """CI cancels a job with SIGTERM: the running scenario's containers go, as on Ctrl-C."""
     client, _ = docker_engine
-    session = f"sigterm-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setenv(SESSION_ENV, session)
-    pytester.makefile(".feature", failing=FAILING_FEATURE)
-    pytester.makepyfile(test_failing=TEST_MODULE)
-    pytester.makeini("[pytest]\nbdd_features_base_dir = .\n")
+    session = inner_suite(pytester, monkeypatch, "sigterm")
     process = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-s"],
         cwd=pytester.path,

@@ -39,7 +39,7 @@ from .scripts.effects import FileWrite, Place, Undecided
 from .scripts.effects import WaagentDeprovision as ShellDeprovision
 from .scripts.effects import WaagentMistyped as ShellMistyped
 from .scripts.powershell import without_comments
-from .scripts.shell import MODELLED_FOLDERS, Context
+from .scripts.shell import MODELLED_FOLDERS, Context, shell_words
 from .scripts.steps import run_command, run_shell_step
 from .sources import read_text
 from .writes import executed_lines, file_writes, writes_a_file
@@ -153,6 +153,7 @@ def _run_shell(
             if record.applied:
                 evidence.append(f"'{effect.text}' at {effect.place} ({step.name})")
                 result = "generalize"
+                findings.extend(_after_deprovision(step, place))
                 if not effect.delete_user:
                     findings.append(
                         Finding(
@@ -208,6 +209,37 @@ def _run_shell(
             )
             evidence.append(f"'{effect.text}' at {effect.place}: undecided, not applied ({effect.reason})")
     return result, outcome.status
+
+
+#: Commands that may follow a deprovision in its step: they change nothing a new VM would keep.
+_HARMLESS_AFTER = frozenset({"sync", "export", "echo", "printf", "exit", "true", ":", "history", "unset", "set"})
+
+
+def _after_deprovision(step: Step, place: Location) -> list[Finding]:
+    """A warning for each later command of the same ``inline`` list that is not harmless.
+
+    A deprovision is meant to be the last thing a build does; a command after
+    it in the same step (``useradd``, an agent restart, a package install)
+    puts back into the image what the deprovision removed.
+    """
+    if place.line is None:
+        return []
+    found = []
+    for command, line in zip(step.inline, step.inline_lines, strict=False):
+        if line is None or line <= place.line:
+            continue
+        words = shell_words(command.replace("&&", " ; ").split(";")[0])
+        word = words[0] if words else ""
+        if word and word not in _HARMLESS_AFTER:
+            found.append(
+                Finding(
+                    Severity.WARNING,
+                    f"'{command.strip()}' runs after the deprovision in the same step: what it changes (users, "
+                    "agent state, host name) goes into the image; move it before the deprovision",
+                    Location(place.path, line),
+                )
+            )
+    return found
 
 
 def _location(place: Place | None, step: Step) -> Location:

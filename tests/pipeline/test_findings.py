@@ -152,3 +152,18 @@ def test_sed_on_a_file_that_provably_does_not_exist_fails_the_build(tmp_path: Pa
     template.write_text(SED_TEMPLATE % "sed -i 's/a/b/' /tmp/never-written.conf")
     (report,) = check_path(template)
     assert any("/tmp/never-written.conf" in f.message and f.severity.value == "error" for f in report.findings)
+
+
+def test_a_command_after_the_deprovision_in_the_same_step_is_a_warning(tmp_path: Path) -> None:
+    template = tmp_path / "t.pkr.hcl"
+    template.write_text(
+        SED_TEMPLATE.replace(
+            '"/usr/sbin/waagent -force -deprovision+user && export HISTSIZE=0 && sync",',
+            '"/usr/sbin/waagent -force -deprovision+user && export HISTSIZE=0 && sync",\n'
+            '      "sync",\n      "sudo useradd deploy",',
+        )
+        % "true"
+    )
+    (report,) = check_path(template)
+    after = [f for f in report.findings if "runs after the deprovision" in f.message]
+    assert [f.message.split("'")[1] for f in after] == ["sudo useradd deploy"], report.findings

@@ -446,6 +446,10 @@ def _pipelines(template: _Template, path: Path, sensitive: set[str]) -> list[Pip
             name = rename or key.split(".", 1)[1]
             source = (source_file, source_text, source_line)
             pipeline, secrets = _pipeline(key, name, body, source, raw_build, (file, text, build_line), resolve)
+            build_name = shapes.text(_unquote(raw_build.get("name")), str(build_where), "build: name")
+            if build_name:
+                # As Packer names it in its output: several builds of one source stay apart.
+                pipeline.name = f"{build_name}.{name}"
             pipeline.unset_variables = unset
             found = set(sensitive) | secret_values(body) | secrets
             for local in template.sensitive_locals & resolved_locals.keys():

@@ -276,3 +276,12 @@ def test_default_null_is_a_value(tmp_path: Path) -> None:
     )
     (pipeline,) = read_pipelines(template)
     assert pipeline.unset_variables == {} and pipeline.targets[0].name == "x-75"
+
+
+def test_builds_of_one_source_are_told_apart_by_their_names(tmp_path: Path) -> None:
+    (tmp_path / "t.pkr.hcl").write_text(
+        'source "azure-arm" "vm" {\n  os_type = "Linux"\n  managed_image_name = "x"\n}\n'
+        'build {\n  name = "dev"\n  sources = ["source.azure-arm.vm"]\n}\n'
+        'build {\n  name = "prod"\n  sources = ["source.azure-arm.vm"]\n}\n'
+    )
+    assert [pipeline.name for pipeline in read_pipelines(tmp_path)] == ["dev.vm", "prod.vm"]

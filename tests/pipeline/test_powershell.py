@@ -1,8 +1,9 @@
-"""PowerShell steps, from the language's documented comment rules (about_Comments).
+"""PowerShell steps, from the language's documented rules (about_Comments, about_Quoting_Rules).
 
 No PowerShell runs on this Linux machine to hold the memory backend against, so
 the cases come from the documentation: ``#`` comments to the end of the line,
-``<# ... #>`` block comments over several lines, and neither inside a string.
+``<# ... #>`` block comments over several lines, neither inside a string, and
+strings given to ``Write-Host``/``echo`` are shown, not run.
 """
 
 from __future__ import annotations
@@ -49,8 +50,21 @@ def state_of(tmp_path: Path, *lines: str) -> str:
         (("<# the old way:", SYSPREP, "#>", WAIT), "specialized"),
         ((f"<# one line #> {SYSPREP}", WAIT), "generalized"),
         (("Write-Host 'a # is not a comment in a string'", SYSPREP, WAIT), "generalized"),
+        ((f"Write-Host '{SYSPREP}'", WAIT), "specialized"),
+        ((f"echo '{SYSPREP}'", WAIT), "specialized"),
+        ((f"Write-Output 'next: {SYSPREP}'", SYSPREP, WAIT), "generalized"),
     ],
-    ids=["sysprep", "after-hash", "trailing-comment", "block-comment", "after-a-closed-block", "hash-in-string"],
+    ids=[
+        "sysprep",
+        "after-hash",
+        "trailing-comment",
+        "block-comment",
+        "after-a-closed-block",
+        "hash-in-string",
+        "printed",
+        "echoed",
+        "printed-then-run",
+    ],
 )
 def test_comments_never_count_as_run(tmp_path: Path, lines: tuple[str, ...], state: str) -> None:
     assert state_of(tmp_path, *lines) == state

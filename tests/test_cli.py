@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from provsim import OsType, generate_profile
@@ -67,3 +68,28 @@ def test_the_console_script_runs_without_a_traceback() -> None:
         [sys.executable, "-m", "provsim.cli", "simulate", "--os", "beos"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_version_and_examples(provsim_cli: Any) -> None:
+    status, out, _ = provsim_cli("--version")
+    assert status == 0 and out.startswith("provsim ")
+    status, out, _ = provsim_cli("--help")
+    assert status == 0 and "examples:" in out and "provsim check images/linux/ubuntu.pkr.hcl" in out
+
+
+def test_a_pull_the_engine_cannot_do_is_one_line_and_exit_2() -> None:
+    """A failure path, so the engine is a stand-in: no pull is ever attempted for real (no registry here)."""
+    import docker
+    from provsim.containers import base_image
+    from provsim.errors import ProvsimError
+
+    class Images:
+        def pull(self, reference: str) -> None:
+            raise docker.errors.APIError("500 Server Error: no registry reachable")
+
+    class Client:
+        images = Images()
+
+    with pytest.raises(ProvsimError, match=r"could not pull it .*provsim base-image build"):
+        recipe = base_image.Recipe(suite="bookworm")
+        base_image.pull(Client(), "example/provsim-base:1", recipe, progress=lambda _: None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import textwrap
 from collections import Counter
@@ -123,7 +124,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps({"pipelines": documents}, indent=2))
     else:
-        print("\n\n".join(render_text(document) for document in documents))
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+        print("\n\n".join(render_text(document, colour=colour) for document in documents))
         if len(documents) > 1:
             print(f"\n{summary(documents)}")
     return exit_status(documents, args.fail_on)
@@ -292,8 +294,32 @@ def summary(documents: list[dict[str, Any]]) -> str:
     return f"{len(documents)} pipelines, {len(known)} known registrations: {ends or 'none'}; findings: {found}"
 
 
-def render_text(report: dict[str, Any]) -> str:
-    wrap = textwrap.TextWrapper(width=100, initial_indent="      ", subsequent_indent="        ")
+#: ANSI colours of the verdicts and severities, used on a terminal only (never with NO_COLOR, https://no-color.org).
+_COLOURS = {
+    "succeeded": "32",
+    "provisioning_timeout": "33",
+    "provisioning_failure": "31",
+    "error": "31",
+    "warning": "33",
+    "info": "36",
+}
+
+
+def _paint(text: str, key: str, colour: bool) -> str:
+    r"""
+    >>> _paint("succeeded", "succeeded", True), _paint("succeeded", "succeeded", False)
+    ('\x1b[32msucceeded\x1b[0m', 'succeeded')
+    """
+    code = _COLOURS.get(key)
+    return f"\x1b[{code}m{text}\x1b[0m" if colour and code else text
+
+
+def render_text(report: dict[str, Any], *, colour: bool = False) -> str:
+    # The reason wraps at the terminal's width; the resolution never wraps: it holds a command to copy.
+    width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 140))
+    wrap = textwrap.TextWrapper(
+        width=width, initial_indent="      ", subsequent_indent="        ", break_on_hyphens=False
+    )
     state = report["os_state"] or "unknown (the build failed)"
     lines = [
         f"{report['path']} ({report['tool']} {report['name']}): {report['os_type']} image, OS {state}",
@@ -302,16 +328,21 @@ def render_text(report: dict[str, Any]) -> str:
         "  registrations:",
     ]
     for registration in report["registrations"]:
-        verdict = registration["status"] + (f" ({registration['error_code']})" if registration["error_code"] else "")
+        verdict = _paint(registration["status"], registration["status"], colour) + (
+            f" ({registration['error_code']})" if registration["error_code"] else ""
+        )
         how = "uploaded" if registration["stage"] == "upload" else "captured"
         maybe = "" if registration.get("known", True) else " (if you register it so)"
         lines.append(f"    {registration['target']} {how} as {registration['registered_as']}{maybe}: {verdict}")
         if registration["error_code"]:
             lines.append(wrap.fill(f"reason: {registration['reason']}"))
-            lines.append(wrap.fill(f"resolution: {registration['resolution']}"))
+            lines.append(f"      resolution: {registration['resolution']}")
     if not report["registrations"]:
         lines.append("    none")
     if report["findings"]:
         lines.append("  findings:")
-        lines += [f"    {f['severity']}: {f['location']}: {f['message']}" for f in report["findings"]]
+        lines += [
+            f"    {_paint(f['severity'], f['severity'], colour)}: {f['location']}: {f['message']}"
+            for f in report["findings"]
+        ]
     return "\n".join(lines)

@@ -230,8 +230,17 @@ def pull(client: Any, reference: str, recipe: Recipe | None = None, progress: Pr
     ``provsim.recipe`` label says so); it is then tagged as if built here.
     """
     recipe = recipe or machine_recipe()
+    import docker
+
     progress(f"pulling {reference}")
-    image = client.images.pull(reference)
+    try:
+        image = client.images.pull(reference)
+    except docker.errors.DockerException as error:
+        first = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise ProvsimError(
+            f"base-image pull {reference}: the engine could not pull it ({first}); "
+            "without a reachable registry, build it here: provsim base-image build"
+        ) from None
     found = image.labels.get(RECIPE_LABEL)
     if found != recipe.digest:
         raise ProvsimError(

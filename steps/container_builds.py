@@ -8,8 +8,9 @@ Sentences of this module
     After ``Given the Packer template "<path>"`` (or the AIB one; the path is
     relative to pytest's rootdir): runs the steps for real, reads the
     OS state off the disk, captures once per registration and creates a VM
-    from each. The first registration's outcome is the one
-    ``Then VM creation ends in ...`` checks.
+    from each. With one registration, ``Then VM creation ends in ...`` checks
+    it; with several, name one (``Then the VM from the capture as <state>
+    ends in <outcome>``) or check them all (``Then every registration succeeds``).
 ``Given the container pipeline "<fixture>"``
     One of provsim's own fixture templates under ``fixtures/containers``.
     Example: ``Given the container pipeline "generalizes.pkr.hcl"``
@@ -82,10 +83,26 @@ def built_in_a_container(
     result = check_pipeline(containers.check, seed=provsim.seed, run=containers.run, skip=containers.skip)
     containers.check = result
     containers.evidence = result.evidence
+    provsim.registrations = [(f"captured as {r.registered_as.value}", r.outcome) for r in result.registrations]
     if result.registrations:
         first = result.registrations[0]
         provsim.outcome, provsim.vm, provsim.source_vm = first.outcome, first.creation.vm, first.source_vm
         containers.creation = first.creation
+
+
+@then(parsers.parse("the VM from the capture as {state} ends in {outcome}"))
+def capture_ends_in(provsim: ScenarioContext, containers: ContainerScenario, state: str, outcome: str) -> None:
+    """``Then the VM from the capture as <state> ends in <outcome>``: one registration of a container build.
+
+    Example: ``Then the VM from the capture as specialized ends in a provisioning timeout``
+    """
+    label = f"captured as {words.os_state(state).value}"
+    found = [created for how, created in provsim.registrations if how == label]
+    if not found:
+        raise AssertionError(f"the build was not {label}; it was {[how for how, _ in provsim.registrations]}")
+    expected = words.status(outcome)
+    if found[0].status is not expected:
+        raise AssertionError(f"expected {expected.value}, got {found[0].status.value}: {found[0].reason}")
 
 
 @then(parsers.parse("the disk is {state} by the evidence"))

@@ -48,6 +48,9 @@ class ScenarioContext:
     outcome: Outcome | None = None
     vm: VirtualMachine | None = None
     profile: OsProfile | None = None
+    registrations: list[tuple[str, Outcome]] = field(default_factory=list)
+    """Every registration of a pipeline built in a container: (how it was registered, what VM creation did)."""
+    template_given: bool = False
     _platform: Platform | None = None
 
     @property
@@ -57,6 +60,19 @@ class ScenarioContext:
         return self._platform
 
     def require_outcome(self) -> Outcome:
+        """The one VM creation of the scenario; several registrations or a template need a sentence that names one."""
+        if len(self.registrations) > 1:
+            ways = ", ".join(label for label, _ in self.registrations)
+            raise AssertionError(
+                f"this build was registered {len(self.registrations)} ways ({ways}): say which with 'Then the VM "
+                "from the capture as <generalized|specialized> ends in <outcome>', or 'Then every registration "
+                "succeeds'"
+            )
+        if self.outcome is None and self.template_given:
+            raise AssertionError(
+                "this scenario checks a template: name the output, e.g. 'Then a VM created from the managed image "
+                "ends in <outcome>', or say 'Then every registration succeeds'"
+            )
         if self.outcome is None:
             raise AssertionError("no VM has been created yet: add 'When a VM is created from it' first")
         return self.outcome

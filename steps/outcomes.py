@@ -41,6 +41,30 @@ def ends_in(provsim: ScenarioContext, outcome: str) -> None:
     assert actual.status is expected, f"expected {expected.value}, got {actual.status.value}: {actual.reason}"
 
 
+@then("every registration succeeds")
+def every_registration_succeeds(provsim: ScenarioContext, provsim_template: dict[str, object]) -> None:
+    """``Then every registration succeeds``: each way the pipeline's outputs are registered provisions a VM.
+
+    Works after ``When it is built in a container`` and after ``Given the Packer template "<path>"``
+    (a VHD, registered later by its user, counts only with ``Given its VHD will be registered as ...``).
+    """
+    if provsim.registrations:
+        failing = [f"{how}: {o.status.value} ({o.reason})" for how, o in provsim.registrations if not o.succeeded]
+    else:
+        check = provsim_template.get("current")
+        if check is None:
+            raise AssertionError("nothing registered yet: start with 'Given the Packer template \"<path>\"'")
+        report = check.report()  # type: ignore[attr-defined]
+        failing = [
+            f"{r.target.kind.value}:{r.target.name} as {r.registered_as.value}: {r.outcome.status.value} "
+            f"({r.outcome.reason}); resolution: {r.resolution}"
+            for r in report.registrations
+            if r.known and not r.outcome.succeeded
+        ]
+    if failing:
+        raise AssertionError("not every registration succeeds:\n" + "\n".join(failing))
+
+
 @then("VM creation succeeds")
 def succeeds(provsim: ScenarioContext) -> None:
     """``Then VM creation succeeds``."""

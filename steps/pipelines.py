@@ -35,6 +35,7 @@ from provsim.pipeline.check import PipelineReport, Registration, check_path
 from provsim.pipeline.model import TargetKind
 from provsim.pipeline.variables import PackerVariables
 from provsim.steps import words
+from provsim.steps.fixtures import ScenarioContext
 from pytest_bdd import given, parsers, then
 
 _OUTPUTS = {
@@ -92,7 +93,9 @@ def _check(holder: dict[str, TemplateCheck]) -> TemplateCheck:
 
 
 @given(parsers.re(r'the (?:Packer|AIB|Azure Image Builder) template "(?P<path>[^"]+)"'))
-def the_template(provsim_template: dict[str, TemplateCheck], request: pytest.FixtureRequest, path: str) -> None:
+def the_template(
+    provsim_template: dict[str, TemplateCheck], provsim: ScenarioContext, request: pytest.FixtureRequest, path: str
+) -> None:
     """``Given the Packer template "<path>"`` (also ``the AIB template``).
 
     Example: ``Given the AIB template "fixtures/aib/ubuntu.json"``
@@ -105,6 +108,7 @@ def the_template(provsim_template: dict[str, TemplateCheck], request: pytest.Fix
             pytrace=False,
         )
     provsim_template["current"] = TemplateCheck(root / path)
+    provsim.template_given = True
 
 
 @given(parsers.parse('the Packer variable "{name}" is "{value}"'))
@@ -193,7 +197,12 @@ def created_from_ends_in(provsim_template: dict[str, TemplateCheck], output: str
     expected = words.status(outcome)
     actual = registration.outcome
     if actual.status is not expected:
-        raise AssertionError(check.shown(f"expected {expected.value}, got {actual.status.value}: {actual.reason}"))
+        raise AssertionError(
+            check.shown(
+                f"expected {expected.value}, got {actual.status.value}: {actual.reason}; "
+                f"resolution: {registration.resolution}"
+            )
+        )
 
 
 @then(parsers.parse('the evidence mentions "{text}"'))

@@ -80,3 +80,23 @@ def test_a_repository_with_its_own_steps_and_simulator_packages(pytester: pytest
     pytester.makepyfile(test_golden=TEST_MODULE)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+TEMPLATE_FEATURE = """
+Feature: A template, asked as if it were one VM
+  Scenario: the error code of a template
+    Given the Packer template "t.pkr.hcl"
+    Then the error code is none
+"""
+
+
+def test_a_cell_sentence_after_a_template_says_which_sentence_to_use(pytester: pytest.Pytester) -> None:
+    pytester.path.joinpath("t.pkr.hcl").write_text(
+        'source "azure-arm" "x" {\n  os_type = "Linux"\n  managed_image_name = "x"\n}\n'
+        'build {\n  sources = ["source.azure-arm.x"]\n}\n'
+    )
+    pytester.makefile(".feature", template=TEMPLATE_FEATURE)
+    pytester.makepyfile(test_template=TEST_MODULE)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*this scenario checks a template: name the output*"])

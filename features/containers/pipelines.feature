@@ -43,3 +43,10 @@ Feature: Pipelines built for real in a container
     Then the step 1 was skipped because "on request"
     And the disk is generalized by the evidence
     And VM creation ends in success
+
+  Scenario: A VHD is captured both ways, and each registration is named
+    Given the Packer template "fixtures/packer/linux-vhd.json"
+    When it is built in a container
+    Then the disk is generalized by the evidence
+    And the VM from the capture as generalized ends in success
+    And the VM from the capture as specialized ends in a provisioning timeout

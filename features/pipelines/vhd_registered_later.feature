@@ -11,3 +11,8 @@ Feature: A VHD is registered later, by its user
     Given the Packer template "fixtures/packer/linux-vhd.json"
     And its VHD will be registered as specialized
     Then a VM created from the VHD registered as specialized ends in a provisioning timeout
+
+  Scenario: Every known registration succeeds
+    Given the Packer template "fixtures/packer/linux-vhd.json"
+    And its VHD will be registered as generalized
+    Then every registration succeeds

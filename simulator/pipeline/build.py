@@ -428,8 +428,9 @@ def _sysprep(
     if effect.generalize and not waits_for_image_state(lines):
         if effect.shutdown:
             why = (
-                "sysprep /shutdown powers the build VM off while Packer is still connected: the step fails or the "
-                "capture races the shutdown; use /quit and wait for ImageState IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE"
+                "sysprep /shutdown powers the build VM off while Packer is still connected to it, and nothing shows "
+                "sysprep finished before the capture; the documented form is /quit and a wait for ImageState "
+                "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE"
             )
         elif effect.quit:
             why = (

@@ -100,3 +100,73 @@ def test_a_cell_sentence_after_a_template_says_which_sentence_to_use(pytester: p
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*this scenario checks a template: name the output*"])
+
+
+CUSTOM_STEP_CONFTEST = '''
+from pytest_bdd import parsers, then
+
+from provsim.pipeline.check import PipelineReport
+from provsim.steps.fixtures import ScenarioContext
+from provsim.steps.pipelines import TemplateCheck
+
+
+@then(parsers.parse("the image is named after the team {team}"))
+def named_after_the_team(provsim_template: dict[str, TemplateCheck], team: str) -> None:
+    report: PipelineReport = provsim_template["current"].report()
+    names = [r.target.name for r in report.registrations]
+    assert all(name.startswith(team) for name in names), names
+
+
+@then("the source VM was captured")
+def source_vm_captured(provsim: ScenarioContext) -> None:
+    assert provsim.source_vm is not None
+'''
+
+LINUX_FEATURE = """
+Feature: Linux golden image
+  Scenario: the web image
+    Given the Packer template "web.pkr.hcl"
+    Then the image is named after the team web
+    And every registration succeeds
+"""
+
+CELL_FEATURE = """
+Feature: A captured build VM
+  Scenario: captured as generalized
+    Given a Linux build VM whose OS is generalized
+    When it is captured as generalized
+    Then the source VM was captured
+"""
+
+WEB_TEMPLATE = """
+source "azure-arm" "web" {
+  os_type            = "Linux"
+  managed_image_name = "web-1"
+}
+build {
+  sources = ["source.azure-arm.web"]
+  provisioner "shell" {
+    execute_command = "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'"
+    inline          = ["/usr/sbin/waagent -force -deprovision+user && sync"]
+  }
+}
+"""
+
+
+def test_own_sentences_in_conftest_and_one_module_for_many_features(pytester: pytest.Pytester) -> None:
+    """The README's layout: features in folders, one test module binding them all, custom steps in conftest.
+
+    Each scenario is collected once (two features, two tests), and the custom steps use provsim's typed
+    fixtures (``provsim``, ``provsim_template``).
+    """
+    pytester.makeconftest(CUSTOM_STEP_CONFTEST)
+    pytester.path.joinpath("web.pkr.hcl").write_text(WEB_TEMPLATE)
+    features = pytester.mkdir("features")
+    (features / "linux").mkdir()
+    (features / "cells").mkdir()
+    (features / "linux" / "golden.feature").write_text(LINUX_FEATURE)
+    (features / "cells" / "capture.feature").write_text(CELL_FEATURE)
+    pytester.makepyfile(test_features="from pytest_bdd import scenarios\n\nscenarios('features')\n")
+    pytester.makeini("[pytest]\nbdd_features_base_dir = .\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)

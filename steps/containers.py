@@ -34,13 +34,22 @@ from __future__ import annotations
 import sys
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from provsim.containers.engine import docker_required, no_engine_message, unreachable_reason
 from provsim.steps import words
 from provsim.steps.fixtures import ScenarioContext
 from pytest_bdd import given, parsers, when
+
+if TYPE_CHECKING:  # the engine parts load only when a container scenario runs
+    from provsim.containers.boot import Boot, ContainerImage
+    from provsim.containers.cells import BuildVm
+    from provsim.containers.check import ContainerCheck
+    from provsim.containers.cleanup import Run
+    from provsim.containers.evidence import DiskEvidence
+    from provsim.containers.machine import Machine
+    from provsim.pipeline.model import Pipeline
 
 _ENGINE_KEY = pytest.StashKey[str | None]()
 _RUNS_KEY = pytest.StashKey[list[str]]()
@@ -122,16 +131,20 @@ def docker_run(docker_engine: tuple[Any, str], pytestconfig: pytest.Config) -> G
 
 @dataclass
 class ContainerScenario:
-    """What a container scenario built: machines, images and the check of a pipeline."""
+    """What a container scenario built: machines, images and the check of a pipeline.
 
-    run: Any
-    machine: Any = None
-    build_vm: Any = None
+    ``check`` holds the pipeline to build until ``When it is built in a container``
+    runs, then what the build showed.
+    """
+
+    run: Run
+    machine: Machine | None = None
+    build_vm: BuildVm | None = None
     user: str | None = None
-    image: Any = None
-    evidence: Any = None
-    creation: Any = None
-    check: Any = None
+    image: ContainerImage | None = None
+    evidence: DiskEvidence | None = None
+    creation: Boot | None = None
+    check: Pipeline | ContainerCheck | None = None
     notes: list[str] = field(default_factory=list)
     skip: list[int] = field(default_factory=list)
 

@@ -80,6 +80,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("error", "warning"),
         help="also exit 1 when a finding has this severity or a higher one (default: only VM creations decide)",
     )
+    parser.add_argument(
+        "--junit", type=Path, metavar="FILE", help="also write JUnit XML: one test case per registration"
+    )
+    parser.add_argument(
+        "--sarif", type=Path, metavar="FILE", help="also write SARIF 2.1.0: each finding at its file and line"
+    )
     parser.add_argument("--rootfs", metavar="TARBALL", help="check a root filesystem tarball (docker backend)")
     parser.add_argument("--os", choices=("linux",), dest="os_type", help="OS type of --rootfs")
 
@@ -110,6 +116,10 @@ def run(args: argparse.Namespace) -> int:
         raise ProvsimError("--step-timeout goes with --backend docker: the memory backend runs no step for real")
     if args.step_timeout is not None and not 0 < args.step_timeout < 10**7:
         raise ProvsimError(f"--step-timeout {args.step_timeout:g}: give a number of seconds greater than 0")
+    for report_file in (args.junit, args.sarif):
+        # Checked before any work: a long container build must not end in a report that cannot be written.
+        if report_file is not None and (report_file.is_dir() or not report_file.parent.is_dir()):
+            raise ProvsimError(f"{report_file}: not a file in an existing folder; pass a path such as reports/x.xml")
     variables = parse_variables(args.var, args.var_file)
     vhd_as = OsState(args.register_vhd_as) if args.register_vhd_as else None
     # Read and simulate everything before printing anything: a bad input must not leave half a report.
@@ -121,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
         documents = [r.to_dict() for r in reports]
     # The last line of defence: whatever a reader, a finding or a step quoted, no sensitive value is printed.
     documents = [masked(document, secrets) for document in documents]
+    write_reports(documents, junit_file=args.junit, sarif_file=args.sarif)
     if args.format == "json":
         print(json.dumps({"pipelines": documents}, indent=2))
     else:
@@ -129,6 +140,19 @@ def run(args: argparse.Namespace) -> int:
         if len(documents) > 1:
             print(f"\n{summary(documents)}")
     return exit_status(documents, args.fail_on)
+
+
+def write_reports(documents: list[dict[str, Any]], *, junit_file: Path | None, sarif_file: Path | None) -> None:
+    """Write the JUnit and SARIF files asked for; a file that cannot be written is bad input, in one line."""
+    from ..report import junit, sarif
+
+    for path, render in ((junit_file, junit), (sarif_file, lambda d: json.dumps(sarif(d), indent=2) + "\n")):
+        if path is None:
+            continue
+        try:
+            path.write_text(render(documents), encoding="utf-8")
+        except OSError as error:
+            raise ProvsimError(f"{path}: cannot write the report ({error.strerror}); pass a writable file") from None
 
 
 #: Findings at or above each --fail-on level.

@@ -1,0 +1,60 @@
+"""JUnit and SARIF from ``provsim check`` parse, and agree with its JSON."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import CliRun
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def reports(
+    provsim_cli: CliRun, tmp_path: Path, *paths: Path
+) -> tuple[int, dict[str, Any], ET.Element, dict[str, Any]]:
+    junit, sarif = tmp_path / "check.xml", tmp_path / "check.sarif"
+    status, out, err = provsim_cli(
+        "check", *map(str, paths), "--format", "json", "--junit", str(junit), "--sarif", str(sarif)
+    )
+    assert status in (0, 1), err
+    return status, json.loads(out), ET.parse(junit).getroot(), json.loads(sarif.read_text())
+
+
+def test_junit_has_one_test_case_per_registration(provsim_cli: CliRun, tmp_path: Path) -> None:
+    paths = (FIXTURES / "packer" / "forgot-deprovision.pkr.hcl", FIXTURES / "packer" / "linux-vhd.json")
+    status, document, junit, _ = reports(provsim_cli, tmp_path, *paths)
+    registrations = [r for p in document["pipelines"] for r in p["registrations"]]
+    cases = junit.findall(".//testcase")
+    assert len(cases) == len(registrations) == int(junit.get("tests", "0"))
+    failing = [r for r in registrations if r["known"] and r["status"] != "succeeded"]
+    failures = junit.findall(".//failure")
+    assert len(failures) == len(failing) == int(junit.get("failures", "0")) and status == 1
+    assert all("resolution:" in (f.text or "") for f in failures), "a failure says what to change"
+    assert len(junit.findall(".//skipped")) == sum(not r["known"] for r in registrations), "VHDs are registered later"
+
+
+def test_sarif_places_every_finding_at_its_line(provsim_cli: CliRun, tmp_path: Path) -> None:
+    path = FIXTURES / "aib" / "windows-override-no-generalize.json"
+    _, document, _, log = reports(provsim_cli, tmp_path, path)
+    assert log["version"] == "2.1.0" and log["runs"][0]["tool"]["driver"]["name"] == "provsim"
+    results = log["runs"][0]["results"]
+    findings = [f for p in document["pipelines"] for f in p["findings"]]
+    placed = [r for r in results if r["ruleId"] == "finding"]
+    assert len(placed) == len(findings)
+    for result, finding in zip(placed, findings, strict=True):
+        location = result["locations"][0]["physicalLocation"]
+        where = location["artifactLocation"]["uri"] + (
+            f":{location['region']['startLine']}" if "region" in location else ""
+        )
+        assert where == finding["location"] and result["message"]["text"] == finding["message"]
+    assert any(r["ruleId"] == "registration" and "Resolution:" in r["message"]["text"] for r in results)
+
+
+def test_a_report_that_cannot_be_written_is_refused_before_any_work(provsim_cli: CliRun, tmp_path: Path) -> None:
+    status, out, err = provsim_cli(
+        "check", str(FIXTURES / "packer" / "web.pkr.hcl"), "--junit", str(tmp_path / "no" / "x.xml")
+    )
+    assert (status, out) == (2, "") and "not a file in an existing folder" in err

@@ -53,6 +53,9 @@ def state_of(tmp_path: Path, *lines: str) -> str:
         ((f"Write-Host '{SYSPREP}'", WAIT), "specialized"),
         ((f"echo '{SYSPREP}'", WAIT), "specialized"),
         ((f"Write-Output 'next: {SYSPREP}'", SYSPREP, WAIT), "generalized"),
+        ((f"if ($false) {{ {SYSPREP} }}", WAIT), "specialized"),
+        ((f"if ($true) {{ {SYSPREP} }} else {{ Write-Host skipped }}", WAIT), "generalized"),
+        ((f"if ($true) {{ Write-Host kept }} else {{ {SYSPREP} }}", WAIT), "specialized"),
     ],
     ids=[
         "sysprep",
@@ -64,6 +67,9 @@ def state_of(tmp_path: Path, *lines: str) -> str:
         "printed",
         "echoed",
         "printed-then-run",
+        "if-false",
+        "if-true",
+        "else-of-if-true",
     ],
 )
 def test_comments_never_count_as_run(tmp_path: Path, lines: tuple[str, ...], state: str) -> None:

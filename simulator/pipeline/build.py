@@ -123,14 +123,7 @@ def _run_shell(
     step: Step, pipeline: Pipeline, vm: VirtualMachine, state: _ShellState, evidence: list[str], findings: list[Finding]
 ) -> tuple[str, int | None]:
     """Run a Linux step through the shell interpreter; returns what it did and its exit status."""
-    for url in step.remote:
-        findings.append(
-            Finding(
-                Severity.WARNING,
-                f"{step.name}: {url} is remote and cannot be inspected; its content is not part of this verdict",
-                step.location,
-            )
-        )
+    findings.extend(_remote_content(step))
     context = state.context
     first = len(context.records)
     if step.hidden:
@@ -242,6 +235,18 @@ def _after_deprovision(step: Step, place: Location) -> list[Finding]:
     return found
 
 
+def _remote_content(step: Step) -> list[Finding]:
+    """A warning per URL a step fetches: provsim cannot read it, so it is not part of the verdict."""
+    return [
+        Finding(
+            Severity.WARNING,
+            f"{step.name}: {url} is remote and cannot be inspected; its content is not part of this verdict",
+            step.location,
+        )
+        for url in step.remote
+    ]
+
+
 def _location(place: Place | None, step: Step) -> Location:
     if place is None or place.line is None:
         return step.location
@@ -250,14 +255,7 @@ def _location(place: Place | None, step: Step) -> Location:
 
 def _apply(step: Step, pipeline: Pipeline, vm: VirtualMachine, evidence: list[str], findings: list[Finding]) -> str:
     """Apply one step; returns ``generalize``, ``ran`` (something else ran) or ``nothing``."""
-    for url in step.remote:
-        findings.append(
-            Finding(
-                Severity.WARNING,
-                f"{step.name}: {url} is remote and cannot be inspected; its content is not part of this verdict",
-                step.location,
-            )
-        )
+    findings.extend(_remote_content(step))
     if step.kind not in KNOWN_PROVISIONERS and step.kind != "deprovision":
         findings.append(
             Finding(

@@ -21,7 +21,6 @@ import hcl2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.configuration import set_hypothesis_home_dir
 from provsim.errors import ProvsimError
 from provsim.pipeline import PackerVariables, check_path
 from provsim.pipeline.recognise import recognise_line, waits_for_image_state
@@ -29,10 +28,6 @@ from provsim.pipeline.simple_blocks import split_simple_variables
 from provsim.pipeline.writes import executed_lines, file_writes, writes_a_file
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-# Hypothesis keeps caches (constants, unicode data) in ./.hypothesis even without a database:
-# in a folder of its own that goes away with the run, so nothing lands in the tree.
-_HOME = tempfile.TemporaryDirectory(prefix="provsim-hypothesis-")
-set_hypothesis_home_dir(_HOME.name)
 CI = settings(
     derandomize=True,
     database=None,

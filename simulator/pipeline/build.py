@@ -34,10 +34,7 @@ from .recognise import (
     recognise_line,
     waits_for_image_state,
 )
-from .scripts.effects import CloudInitClean as ShellCloudInitClean
 from .scripts.effects import FileWrite, Place, Undecided
-from .scripts.effects import WaagentDeprovision as ShellDeprovision
-from .scripts.effects import WaagentMistyped as ShellMistyped
 from .scripts.powershell import without_comments
 from .scripts.shell import MODELLED_FOLDERS, Context, shell_words
 from .scripts.steps import run_command, run_shell_step
@@ -142,19 +139,12 @@ def _run_shell(
     for record in context.records[first:]:
         effect = record.effect
         place = _location(effect.place, step)
-        if isinstance(effect, ShellDeprovision):
+        if isinstance(effect, WaagentDeprovision):
             if record.applied:
                 evidence.append(f"'{effect.text}' at {effect.place} ({step.name})")
                 result = "generalize"
                 findings.extend(_after_deprovision(step, place))
-                if not effect.delete_user:
-                    findings.append(
-                        Finding(
-                            Severity.WARNING,
-                            f"'{effect.text}' deprovisions without +user: the build account stays in the image",
-                            place,
-                        )
-                    )
+                findings.extend(_without_user(effect, place))
             elif not effect.force:
                 findings.append(
                     Finding(
@@ -170,7 +160,7 @@ def _run_shell(
                     Finding(Severity.ERROR, f"'{effect.text}' {record.note}; nothing is deprovisioned", place)
                 )
                 evidence.append(f"'{effect.text}' at {effect.place}: {record.note}")
-        elif isinstance(effect, ShellMistyped):
+        elif isinstance(effect, WaagentMistyped):
             findings.append(
                 Finding(
                     Severity.ERROR,
@@ -180,7 +170,7 @@ def _run_shell(
                 )
             )
             evidence.append(f"'{effect.text}' at {effect.place}: not a deprovision (unknown option {effect.option})")
-        elif isinstance(effect, ShellCloudInitClean) and record.applied:
+        elif isinstance(effect, CloudInitClean) and record.applied:
             evidence.append(f"'{effect.text}' at {effect.place} ({step.name})")
         elif isinstance(effect, FileWrite) and record.note:
             findings.append(
@@ -233,6 +223,14 @@ def _after_deprovision(step: Step, place: Location) -> list[Finding]:
                 )
             )
     return found
+
+
+def _without_user(effect: WaagentDeprovision, place: Location) -> list[Finding]:
+    """``-deprovision`` without ``+user`` leaves the build account in the image: a warning, whichever reader saw it."""
+    if effect.delete_user:
+        return []
+    message = f"'{effect.text}' deprovisions without +user: the build account stays in the image"
+    return [Finding(Severity.WARNING, message, place)]
 
 
 def _remote_content(step: Step) -> list[Finding]:
@@ -371,14 +369,7 @@ def _run_lines(
                     continue
                 waagent_deprovision(vm.disk, delete_user=effect.delete_user)
                 evidence.append(f"'{effect.text}' at {place} ({step.name})")
-                if not effect.delete_user:
-                    findings.append(
-                        Finding(
-                            Severity.WARNING,
-                            f"'{effect.text}' deprovisions without +user: the build account stays in the image",
-                            place,
-                        )
-                    )
+                findings.extend(_without_user(effect, place))
                 result = "generalize"
             elif isinstance(effect, WaagentMistyped):
                 findings.append(

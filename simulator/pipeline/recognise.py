@@ -4,7 +4,7 @@ A recogniser reads one shell or PowerShell line and returns what it does to
 the disk, if anything provsim models:
 
     >>> recognise_line("sudo /usr/sbin/waagent -force -deprovision+user && export HISTSIZE=0 && sync")
-    [WaagentDeprovision(delete_user=True, force=True, text='sudo /usr/sbin/waagent -force -deprovision+user')]
+    [WaagentDeprovision(delete_user=True, force=True, text='sudo /usr/sbin/waagent -force -deprovision+user', ...)]
     >>> recognise_line("& $env:SystemRoot/System32/Sysprep/Sysprep.exe /oobe /generalize /quit")[0].generalize
     True
     >>> recognise_line("# waagent -deprovision+user   (commented out)")
@@ -18,61 +18,37 @@ container backend runs the real commands instead.
 
 from __future__ import annotations
 
-import difflib
 import re
-from dataclasses import dataclass
+
+# One vocabulary of effects for both ways of reading a step (this line reader and the shell interpreter).
+from .scripts.effects import (
+    CloudInitClean,
+    Effect,
+    Sysprep,
+    WaagentDeprovision,
+    WaagentMistyped,
+    waagent_effect,
+)
 
 #: A command word position: start of line or after a shell separator / sudo with its options.
 _LEAD = r"(?:^|[;&|(`]|\bthen\b|\bdo\b)\s*(?:sudo(?:\s+-\S+)*\s+|exec\s+)?"
 _WAAGENT = re.compile(_LEAD + r"(?P<cmd>(?:/usr/s?bin/|/s?bin/)?waagent\b[^;&|\n]*)", re.IGNORECASE)
 _CLOUD_INIT_CLEAN = re.compile(_LEAD + r"(?P<cmd>cloud-init\s+clean\b[^;&|\n]*)")
 _SYSPREP = re.compile(r"(?P<cmd>sysprep(?:\.exe)?['\"]?(?P<args>(?:\s+/[\w:]+)+))", re.IGNORECASE)
+__all__ = [
+    "CloudInitClean",
+    "Effect",
+    "Sysprep",
+    "WaagentDeprovision",
+    "WaagentMistyped",
+    "recognise_line",
+    "waits_for_image_state",
+]
 IMAGE_STATE_WAIT = re.compile(
     r"ImageState.*IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE|"
     r"IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE.*ImageState",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class WaagentDeprovision:
-    """``waagent [-force] -deprovision[+user]``."""
-
-    delete_user: bool
-    force: bool
-    text: str
-
-
-@dataclass(frozen=True)
-class WaagentMistyped:
-    """``waagent`` with an option that is almost ``-deprovision[+user]``: waagent prints its usage, nothing more."""
-
-    option: str
-    meant: str
-    text: str
-
-
-@dataclass(frozen=True)
-class CloudInitClean:
-    """``cloud-init clean``."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Sysprep:
-    """``Sysprep.exe`` with its switches."""
-
-    generalize: bool
-    oobe: bool
-    quit: bool
-    mode_vm: bool
-    text: str
-    shutdown: bool = False
-
-
-Effect = WaagentDeprovision | WaagentMistyped | CloudInitClean | Sysprep
-_DEPROVISION_OPTIONS = ("deprovision", "deprovision+user")
 
 
 def _strip_comment(line: str) -> str:
@@ -89,20 +65,10 @@ def recognise_line(line: str) -> list[Effect]:
         return []
     found: list[tuple[int, Effect]] = []
     for match in _WAAGENT.finditer(line):
-        command = match.group("cmd").strip()
-        words = command.split()[1:]
-        # waagent matches "^[-/]*deprovision" (and "...deprovision+user" first): a prefix match, as here.
-        deprovision = [w for w in words if w.lstrip("-/").lower().startswith("deprovision")]
         text = match.group(0).strip().lstrip(";&|(`").strip()
-        if not deprovision:
-            for word in words:
-                close = difflib.get_close_matches(word.lstrip("-/").lower(), _DEPROVISION_OPTIONS, n=1, cutoff=0.8)
-                if close:
-                    found.append((match.start("cmd"), WaagentMistyped(word, f"-{close[0]}", text)))
-            continue
-        delete_user = any(w.lstrip("-/").lower() == "deprovision+user" for w in deprovision)
-        force = any(w.lstrip("-/").lower() == "force" for w in words)
-        found.append((match.start("cmd"), WaagentDeprovision(delete_user, force, text)))
+        effect = waagent_effect(match.group("cmd").strip().split(), text)
+        if effect is not None:
+            found.append((match.start("cmd"), effect))
     for match in _CLOUD_INIT_CLEAN.finditer(line):
         found.append((match.start("cmd"), CloudInitClean(match.group(0).strip().lstrip(";&|(`").strip())))
     for match in _SYSPREP.finditer(line):

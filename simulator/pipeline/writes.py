@@ -17,31 +17,8 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
 
-from ..disk import GuestDisk
-
-
-@dataclass(frozen=True)
-class FileWrite:
-    """A write to ``path``: ``replace`` its text, ``append`` to it, or ``substitute`` (sed)."""
-
-    path: str
-    how: str
-    text: str
-    old: str = ""
-
-    def apply(self, disk: GuestDisk) -> None:
-        current = disk.read_text(self.path)
-        if self.how == "replace":
-            disk.write_text(self.path, self.text)
-        elif self.how == "append":
-            disk.write_text(self.path, (current or "") + self.text)
-        elif current is not None:
-            # sed's basic regular expressions treat + ? | ( ) literally; provsim takes the pattern as text.
-            lines = [line.replace(self.old, self.text, 1) for line in current.split("\n")]
-            disk.write_text(self.path, "\n".join(lines))
-
+from .scripts.effects import FileWrite
 
 _REDIRECT = re.compile(
     r"^\s*(?:sudo\s+)?(?P<cmd>echo(?:\s+-[ne]+)?|printf)\s+(?P<args>.*?)\s*(?P<op>>>?)\s*(?P<path>\S+)\s*$"

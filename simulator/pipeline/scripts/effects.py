@@ -71,6 +71,7 @@ class Sysprep:
     mode_vm: bool
     text: str
     place: Place | None = None
+    shutdown: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,4 +144,12 @@ def sysprep_effect(argv: list[str], text: str, place: Place | None = None) -> Sy
         return None
     switches = [s.lower() for s in argv[1:] if s.startswith("/")]
     stems = {s.split(":")[0] for s in switches}
-    return Sysprep("/generalize" in stems, "/audit" not in stems, "/quit" in stems, "/mode:vm" in switches, text, place)
+    return Sysprep(
+        "/generalize" in stems,
+        "/audit" not in stems,
+        "/quit" in stems,
+        "/mode:vm" in switches,
+        text,
+        place,
+        shutdown="/shutdown" in stems,
+    )

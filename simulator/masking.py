@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 MASK = "<sensitive>"
 #: Shorter values are not secrets anyone can keep (see the module docstring).
@@ -40,8 +41,15 @@ def maskable(values: Iterable[str]) -> frozenset[str]:
 
 def mask(text: str, values: Iterable[str]) -> str:
     """``text`` with every secret in ``values`` replaced by ``<sensitive>`` (longest first)."""
-    secrets = sorted(maskable(values), key=len, reverse=True)
-    if not secrets or not text:
+    if not text:
         return text
-    pattern = re.compile("|".join(re.escape(secret) for secret in secrets))
-    return pattern.sub(MASK, text)
+    pattern = _pattern(maskable(values))
+    return pattern.sub(MASK, text) if pattern is not None else text
+
+
+@lru_cache(maxsize=32)
+def _pattern(secrets: frozenset[str]) -> re.Pattern[str] | None:
+    # Built once per set of secrets: a report masks every one of its strings with the same set.
+    if not secrets:
+        return None
+    return re.compile("|".join(re.escape(secret) for secret in sorted(secrets, key=len, reverse=True)))

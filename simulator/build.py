@@ -17,18 +17,31 @@ from .deprovision import SysprepOptions, sysprep, waagent_deprovision
 from .disk import Account, GuestDisk, MemoryDisk
 from .errors import ProvsimError
 from .guest import windows
+from .guest.agent_config import CLOUD_INIT_BINARY, LOCAL_UNIT_ENABLED, WAAGENT_CONF
 from .guest.linux import PROVISIONED_MARKER
+from .marketplace import CLOUD_INIT, WAAGENT
 from .model import OsState, OsType
 from .platform import Image, Platform, VirtualMachine
 from .profile import generate_profile
 
 
-def platform_image(os_type: OsType) -> Image:
-    """A Marketplace image: generalized, the guest agent installed, nobody's identity on it."""
+def platform_image(os_type: OsType, linux_agent: str = WAAGENT) -> Image:
+    """A Marketplace image: generalized, the guest agents installed, nobody's identity on it.
+
+    A Linux image provisions with ``linux_agent``: ``waagent`` alone
+    (``Provisioning.Agent=waagent``, no cloud-init), or ``cloud-init`` with
+    waagent handing over to it (``Provisioning.Agent=auto``, cloud-init's units
+    enabled), as Ubuntu, RHEL and Debian images ship (:mod:`provsim.marketplace`).
+    """
     disk = MemoryDisk(hostname="localhost.localdomain" if os_type is OsType.LINUX else "WIN-TEMPLATE")
     if os_type is OsType.LINUX:
         disk.write_text("/usr/sbin/waagent", "#!/usr/bin/python3\n# WALinuxAgent\n")
-        disk.write_text("/etc/waagent.conf", "Provisioning.Agent=waagent\n")
+        if linux_agent == CLOUD_INIT:
+            disk.write_text(WAAGENT_CONF, "Provisioning.Agent=auto\n")
+            disk.write_text(CLOUD_INIT_BINARY, "#!/usr/bin/python3\n# cloud-init\n")
+            disk.write_text(LOCAL_UNIT_ENABLED, "[Unit]\nDescription=Cloud-init: Local Stage (pre-network)\n")
+        else:
+            disk.write_text(WAAGENT_CONF, "Provisioning.Agent=waagent\n")
     else:
         disk.write_text(windows.IMAGE_STATE, windows.GENERALIZE_RESEAL_TO_OOBE)
         disk.write_text("C:/WindowsAzure/GuestAgent/WindowsAzureGuestAgent.exe", "")
@@ -36,10 +49,10 @@ def platform_image(os_type: OsType) -> Image:
     return Image(name, os_type, disk, OsState.GENERALIZED)
 
 
-def create_build_vm(platform: Platform, os_type: OsType, seed: int) -> VirtualMachine:
+def create_build_vm(platform: Platform, os_type: OsType, seed: int, linux_agent: str = WAAGENT) -> VirtualMachine:
     """A provisioned build VM, as Packer's azure-arm builder or AIB would create it."""
     profile = generate_profile(os_type, seed, role="build")
-    creation = platform.create_vm(platform_image(os_type), profile)
+    creation = platform.create_vm(platform_image(os_type, linux_agent), profile)
     if not creation.outcome.succeeded:  # pragma: no cover - a platform image always provisions
         raise ProvsimError(f"the build VM did not provision: {creation.outcome.reason}")
     return creation.vm

@@ -33,7 +33,38 @@ class ProfileNotApplied:
     found_users: tuple[str, ...]
 
 
-Symptom = NoReadyReport | ProfileNotApplied
+@dataclass(frozen=True)
+class AgentReportedFailure:
+    """The guest agent reported ``ProvisioningFailed`` before the platform's wait ran out."""
+
+    guest_said: str
+
+
+Symptom = NoReadyReport | ProfileNotApplied | AgentReportedFailure
+
+#: What keeps cloud-init from provisioning, as the agents word it, and what to do about it.
+_AGENT_FIXES = (
+    (
+        "cloud-init appears to be installed and enabled",
+        "Let one agent provision: set Provisioning.Agent=auto in /etc/waagent.conf so that waagent hands over to "
+        "cloud-init, or disable cloud-init (systemctl disable cloud-init-local cloud-init cloud-config cloud-final) "
+        "before keeping Provisioning.Agent=waagent.",
+    ),
+    (
+        "udf module is blocked",
+        "Keep the udf module loadable until provisioning is over: the provisioning media is a UDF DVD. Remove the "
+        "'install udf /bin/true' (or 'blacklist udf') line from the image, and block udf after first boot instead.",
+    ),
+    (
+        "does not appear to be running",
+        "waagent waits for cloud-init, which is switched off on the image: remove /etc/cloud/cloud-init.disabled "
+        "and unmask or enable cloud-init's units, or set Provisioning.Agent=waagent once cloud-init is disabled.",
+    ),
+)
+
+
+def _agent_fix(guest_said: str) -> str | None:
+    return next((fix for words, fix in _AGENT_FIXES if words in guest_said), None)
 
 
 def generalize_tool(os_type: OsType) -> str:
@@ -43,6 +74,11 @@ def generalize_tool(os_type: OsType) -> str:
 
 def reason_for(symptom: Symptom) -> str:
     """Why the VM creation ended as it did, in terms of the mechanism."""
+    if isinstance(symptom, AgentReportedFailure):
+        return (
+            "The guest agent gave up and reported ProvisioningFailed "
+            f"(it said: {symptom.guest_said!r}); the VM never applied the OS profile."
+        )
     if isinstance(symptom, NoReadyReport):
         if symptom.profile_sent:
             return (
@@ -67,7 +103,12 @@ def reason_for(symptom: Symptom) -> str:
 def resolution_for(symptom: Symptom, stage: Stage | None, os_type: OsType) -> str:
     """What to do about it, depending on where the image came from."""
     tool = generalize_tool(os_type)
+    if isinstance(symptom, AgentReportedFailure):
+        return _agent_fix(symptom.guest_said) or "Read the guest agent's log (/var/log/waagent.log) on the image."
     if isinstance(symptom, NoReadyReport):
+        fix = _agent_fix(symptom.guest_said)
+        if fix is not None and symptom.profile_sent:
+            return fix
         if symptom.profile_sent:
             return f"Check that {tool} ran to completion on the image and that the guest agent is installed."
         if stage is Stage.UPLOAD:

@@ -21,9 +21,9 @@ import uuid
 from dataclasses import dataclass, field
 
 from .clock import VirtualClock
-from .diagnosis import NoReadyReport, ProfileNotApplied, Symptom, reason_for, resolution_for
+from .diagnosis import AgentReportedFailure, NoReadyReport, ProfileNotApplied, Symptom, reason_for, resolution_for
 from .disk import GuestDisk, MemoryDisk
-from .guest import agent_for
+from .guest import Boot, GuestAgent, agent_for
 from .media import build_ovf_env
 from .model import ErrorCode, OsState, OsType, Stage, Status, Timeline
 from .outcome import Outcome, SourceVm
@@ -97,13 +97,21 @@ class Platform:
         return str(uuid.UUID(int=bits, version=4))
 
     def create_vm(
-        self, image: Image, profile: OsProfile, *, disk: GuestDisk | None = None, source_vm: SourceVm | None = None
+        self,
+        image: Image,
+        profile: OsProfile,
+        *,
+        disk: GuestDisk | None = None,
+        source_vm: SourceVm | None = None,
+        agent: GuestAgent | None = None,
     ) -> VmCreation:
         """Create a VM from ``image``, asking for ``profile``; returns the outcome and the VM.
 
         ``disk`` replaces the in-memory copy of the image's disk (the container
         backend passes the booted container's disk); ``source_vm`` is carried
-        into the outcome for capture-stage images.
+        into the outcome for capture-stage images; ``agent`` replaces the OS
+        type's modelled guest agent (the container backend passes one that runs
+        the real cloud-init).
         """
         clock = VirtualClock()
         timeline = Timeline()
@@ -134,7 +142,7 @@ class Platform:
             timeline.add(
                 clock.now, "platform", "no OS profile and no provisioning media: a specialized image boots as it is"
             )
-        agent = agent_for(image.os_type)
+        agent = agent or agent_for(image.os_type)
         boot = agent.boot(os_disk, instance_id, ovf_env)
         for seconds, text in boot.log:
             clock.advance(seconds)
@@ -142,9 +150,7 @@ class Platform:
         vm = VirtualMachine(
             profile.computer_name, image.os_type, os_disk, instance_id, profile if ovf_env is not None else None
         )
-        symptom = self._observe(
-            image, profile, boot.ready, boot.log[-1][1] if boot.log else "", os_disk, clock, timeline
-        )
+        symptom = self._observe(image, profile, boot, os_disk, clock, timeline)
         if symptom is None:
             outcome = Outcome(
                 image.os_type,
@@ -152,14 +158,14 @@ class Platform:
                 image.registered_as,
                 Status.SUCCEEDED,
                 None,
-                _success_reason(image, os_disk),
+                _success_reason(image, os_disk, boot, profile),
                 None,
                 clock.now,
                 timeline,
                 source_vm,
             )
         else:
-            failed = isinstance(symptom, ProfileNotApplied)
+            failed = not isinstance(symptom, NoReadyReport)
             outcome = Outcome(
                 image.os_type,
                 image.stage,
@@ -178,14 +184,21 @@ class Platform:
         self,
         image: Image,
         profile: OsProfile,
-        ready: bool,
-        last_word: str,
+        boot: Boot,
         disk: GuestDisk,
         clock: VirtualClock,
         timeline: Timeline,
     ) -> Symptom | None:
         allotted = self.allotted.for_os(image.os_type)
-        if not ready:
+        last_word = boot.log[-1][1] if boot.log else ""
+        if boot.failure is not None and clock.now < allotted:
+            timeline.add(
+                clock.now,
+                "platform",
+                f"the guest reported ProvisioningFailed: {ErrorCode.OS_PROVISIONING_CLIENT_ERROR.value}",
+            )
+            return AgentReportedFailure(boot.failure)
+        if not boot.ready:
             clock.advance(max(0.0, allotted - clock.now))
             timeline.add(
                 clock.now,
@@ -210,7 +223,22 @@ class Platform:
         return ProfileNotApplied(profile.computer_name, profile.admin_username, disk.hostname(), users)
 
 
-def _success_reason(image: Image, disk: GuestDisk) -> str:
+#: What a VM created from a never-deprovisioned image inherits (the rest of the residue is renewed per instance).
+_INHERITED = ("hygiene.leftover-user", "hygiene.sudoers-residue", "hygiene.bash-history")
+
+
+def _success_reason(image: Image, disk: GuestDisk, boot: Boot, profile: OsProfile) -> str:
+    copied = any("unique identifier has changed" in text for _, text in boot.log)
+    if image.registered_as is OsState.GENERALIZED and copied:
+        from .hygiene import inspect_image
+
+        residue = [r.message for r in inspect_image(disk, keep_users=[profile.admin_username]) if r.id in _INHERITED]
+        inherited = "; ".join(residue) if residue else "none that provsim reads"
+        return (
+            "The image was registered as generalized but the OS on it was never deprovisioned (waagent: the VM "
+            "unique identifier has changed); cloud-init saw a new instance and applied the OS profile, so the VM "
+            f"provisioned. It inherits the source VM's residue: {inherited}."
+        )
     if image.registered_as is OsState.GENERALIZED:
         return (
             "The image was registered as generalized and the OS on it is generalized: the guest applied "

@@ -239,6 +239,19 @@ def no_findings(provsim_template: dict[str, TemplateCheck]) -> None:
         raise AssertionError(check.shown([f.to_dict() for f in findings]))
 
 
+@then(parsers.re(r"there are no (?P<severity>error|warning) findings"))
+def no_findings_as_grave_as(provsim_template: dict[str, TemplateCheck], severity: str) -> None:
+    """``Then there are no error findings`` (``warning``: no warnings and no errors); info findings may remain.
+
+    Example: ``And there are no error findings``
+    """
+    check = _check(provsim_template)
+    grave = ("error",) if severity == "error" else ("error", "warning")
+    findings = [f for f in check.report().findings if f.severity.value in grave]
+    if findings:
+        raise AssertionError(check.shown([f.to_dict() for f in findings]))
+
+
 @then(parsers.parse('reading the template fails with "{text}"'))
 def reading_fails(provsim_template: dict[str, TemplateCheck], text: str) -> None:
     """``Then reading the template fails with "<text>"``: a one-line :class:`ProvsimError`.

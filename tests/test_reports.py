@@ -24,7 +24,7 @@ def reports(
 
 
 def test_junit_has_one_test_case_per_registration(provsim_cli: CliRun, tmp_path: Path) -> None:
-    paths = (FIXTURES / "packer" / "forgot-deprovision.pkr.hcl", FIXTURES / "packer" / "linux-vhd.json")
+    paths = (FIXTURES / "packer" / "forgot-deprovision-centos.pkr.hcl", FIXTURES / "packer" / "linux-vhd.json")
     status, document, junit, _ = reports(provsim_cli, tmp_path, *paths)
     registrations = [r for p in document["pipelines"] for r in p["registrations"]]
     cases = junit.findall(".//testcase")

@@ -6,7 +6,7 @@ Feature: Shapes seen in published templates
     Given the Packer template "fixtures/packer/stock-file-edits.pkr.hcl"
     Then the image's OS is generalized
     And a VM created from the managed image is provisioned successfully
-    And there are no findings
+    And there are no error findings
 
   Scenario: Sysprep with /shutdown and no ImageState wait generalizes, with a warning
     Given the Packer template "fixtures/packer/windows-sysprep-shutdown.pkr.hcl"

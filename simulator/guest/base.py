@@ -13,10 +13,14 @@ class Boot:
     """What happened on the guest during one boot.
 
     ``ready`` is whether the agent sent its ready report to the platform;
-    ``log`` holds the agent's own messages with the guest seconds each took.
+    ``failure`` is the message of a *not ready* report with the substatus
+    ``ProvisioningFailed`` (the agent gave up and said so, before the platform's
+    wait ran out); ``log`` holds the agent's own messages with the guest
+    seconds each took.
     """
 
     ready: bool = False
+    failure: str | None = None
     log: list[tuple[float, str]] = field(default_factory=list)
 
     def say(self, seconds: float, text: str) -> None:

@@ -20,6 +20,8 @@ from ..build import create_build_vm
 from ..deprovision import SysprepOptions, cloud_init_clean, sysprep, waagent_deprovision
 from ..errors import ProvsimError
 from ..evidence import OsStateReading, read_os_state
+from ..guest.agent_config import agents_summary
+from ..marketplace import AGENTS, WAAGENT, AgentChoice, agent_of
 from ..model import OsType
 from ..platform import Platform, VirtualMachine
 from .aib import LINUX_DEPROVISION_SCRIPT, WINDOWS_DEPROVISION_SCRIPT
@@ -59,12 +61,39 @@ class Build:
     """The step that would fail the build (a failing command under ``sh -e``, waagent run without root ...)."""
 
 
-def simulate_build(pipeline: Pipeline, seed: int = 0) -> Build:
-    """Run ``pipeline``'s steps on a fresh build VM's in-memory disk."""
+def linux_agent_of(pipeline: Pipeline, stated: str | None = None) -> AgentChoice:
+    """The agent the pipeline's platform image provisions with: as stated, from its SKU, or waagent (not known)."""
+    if stated is not None:
+        if stated not in AGENTS:
+            raise ProvsimError(f"unknown Linux provisioning agent {stated!r}: say one of {', '.join(AGENTS)}")
+        return AgentChoice(stated, True, f"stated: the platform image provisions with {stated}")
+    if pipeline.source_image is not None:
+        image = pipeline.source_image
+        return agent_of(image.publisher, image.offer, image.sku)
+    return AgentChoice(
+        WAAGENT,
+        False,
+        "the template names no platform image (publisher, offer, SKU): assuming waagent provisions alone "
+        "(say --linux-agent cloud-init if it does not)",
+    )
+
+
+def simulate_build(pipeline: Pipeline, seed: int = 0, *, linux_agent: str | None = None) -> Build:
+    """Run ``pipeline``'s steps on a fresh build VM's in-memory disk.
+
+    The build VM starts with the agents of the pipeline's platform image
+    (:func:`linux_agent_of`; ``linux_agent`` states it when the template
+    cannot tell).
+    """
     platform = Platform(seed=seed)
-    vm = create_build_vm(platform, pipeline.os_type, seed)
-    build_user = vm.profile.admin_username if vm.profile else None
     evidence: list[str] = []
+    agent = WAAGENT
+    if pipeline.os_type is OsType.LINUX:
+        choice = linux_agent_of(pipeline, linux_agent)
+        agent = choice.agent
+        evidence.append(f"provisioning agent: {choice.why}")
+    vm = create_build_vm(platform, pipeline.os_type, seed, agent)
+    build_user = vm.profile.admin_username if vm.profile else None
     findings = [
         Finding(
             Severity.WARNING,
@@ -107,6 +136,8 @@ def simulate_build(pipeline: Pipeline, seed: int = 0) -> Build:
             )
             last_generalize = None
     reading = read_os_state(vm.disk, pipeline.os_type, build_user)
+    if pipeline.os_type is OsType.LINUX:
+        evidence.append(f"agents on the image: {agents_summary(vm.disk)}")
     return Build(pipeline, platform, vm, reading, evidence, findings, failed)
 
 

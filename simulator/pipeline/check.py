@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..model import OsState, Stage
+from ..hygiene import inspect_image
+from ..model import OsState, OsType, Stage
 from ..outcome import Outcome
 from ..profile import generate_profile
 from ..stages import capture
@@ -131,16 +132,44 @@ def report_build(build: Build, seed: int = 0, vhd_as: OsState | None = None) -> 
             report.registrations.append(
                 Registration(target, registered_as, outcome, resolution, known=is_known(target, vhd_as))
             )
+    report.findings += hygiene_findings(build, report)
     return report
 
 
+def hygiene_findings(build: Build, report: PipelineReport) -> list[Finding]:
+    """The source VM's residue on a Linux image that is registered generalized: every VM created from it inherits it."""
+    if build.pipeline.os_type is not OsType.LINUX or build.failed_step is not None:
+        return []
+    if not any(r.registered_as is OsState.GENERALIZED and r.known for r in report.registrations):
+        return []
+    return [
+        Finding(
+            Severity.WARNING if residue.inherited else Severity.INFO,
+            f"image hygiene: {residue.message}",
+            build.pipeline.location,
+            residue.id,
+        )
+        for residue in inspect_image(build.vm.disk)
+    ]
+
+
 def check_path(
-    path: Path, variables: PackerVariables | None = None, seed: int = 0, vhd_as: OsState | None = None
+    path: Path,
+    variables: PackerVariables | None = None,
+    seed: int = 0,
+    vhd_as: OsState | None = None,
+    *,
+    linux_agent: str | None = None,
 ) -> list[PipelineReport]:
     """Read every pipeline at ``path``, build each on an in-memory disk, and report.
 
-    ``vhd_as``: how the VHD outputs will be registered, when their user knows.
+    ``vhd_as``: how the VHD outputs will be registered, when their user knows;
+    ``linux_agent``: the agent the platform image provisions with, when the
+    template cannot tell (:func:`provsim.pipeline.build.linux_agent_of`).
     """
     from .detect import read_pipelines
 
-    return [report_build(simulate_build(pipeline, seed), seed, vhd_as) for pipeline in read_pipelines(path, variables)]
+    return [
+        report_build(simulate_build(pipeline, seed, linux_agent=linux_agent), seed, vhd_as)
+        for pipeline in read_pipelines(path, variables)
+    ]

@@ -21,6 +21,11 @@ class Finding:
     severity: Severity
     message: str
     location: Location
+    rule: str | None = None
+    """A stable id for findings that reports and baselines key on (``hygiene.leftover-user``)."""
 
     def to_dict(self) -> dict[str, str]:
-        return {"severity": self.severity.value, "message": self.message, "location": str(self.location)}
+        row = {"severity": self.severity.value, "message": self.message, "location": str(self.location)}
+        if self.rule is not None:
+            row["id"] = self.rule
+        return row

@@ -11,10 +11,10 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 @pytest.mark.parametrize(
     ("template", "words"),
     [
-        ("packer/forgot-deprovision.pkr.hcl", ["waagent -force -deprovision+user", "specialized = true"]),
+        ("packer/forgot-deprovision-centos.pkr.hcl", ["waagent -force -deprovision+user", "specialized = true"]),
         ("packer/windows-no-sysprep.json", ["Sysprep.exe /oobe /generalize", "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE"]),
         ("packer/specialized-but-deprovisioned.pkr.hcl", ["drop specialized = true"]),
-        ("aib/override-skips-deprovision.json", ["AIB's own deprovision step", "/tmp/DeprovisioningScript.sh"]),
+        ("aib/override-skips-deprovision-centos.json", ["AIB's own deprovision step", "/tmp/DeprovisioningScript.sh"]),
     ],
 )
 def test_the_resolution_says_what_to_change(template: str, words: list[str]) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from provsim import ProvsimError
 from provsim.pipeline.detect import read_pipelines
+from provsim.pipeline.findings import Finding
 from provsim.pipeline.variables import PackerVariables
 
 TEMPLATE = """
@@ -153,8 +154,13 @@ def test_a_variable_without_a_value_is_a_warning_where_it_is_used(tmp_path: Path
 
     (tmp_path / "t.pkr.hcl").write_text(TEMPLATE.replace('  default = "from-default"\n', ""))
     (report,) = check_path(tmp_path)
-    (finding,) = report.findings
+    (finding,) = _about_the_template(report.findings)
     assert finding.severity.value == "warning" and "'image_name' has no value" in finding.message
     assert finding.location.line == 11
     given = PackerVariables(environment={"PKR_VAR_image_name": "set"})
-    assert check_path(tmp_path, given)[0].findings == []
+    assert _about_the_template(check_path(tmp_path, given)[0].findings) == []
+
+
+def _about_the_template(findings: list[Finding]) -> list[Finding]:
+    """Findings about what the template says (the image hygiene ones are about the Ubuntu image it builds)."""
+    return [f for f in findings if not (f.rule or "").startswith("hygiene.")]

@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("simulate", "simulate one VM creation and show its timeline"),
     "check": ("check", "read image pipeline templates and predict every registration's outcome"),
     "base-image": ("base_image", "build the Debian base image the Docker backend uses"),
+    "baseline": ("baseline", "record every pipeline's expected outcome, or show what changed since it was recorded"),
+    "steps": ("steps_catalogue", "list every sentence of the step library, with its parameters and an example"),
 }
 
 
@@ -68,6 +70,9 @@ examples:
   provsim check images/linux/ubuntu.pkr.hcl          read a template, predict every registration
   provsim check images/ --var-file prod.pkrvars.hcl  every template of a folder, with Packer variables
   provsim check ubuntu.pkr.hcl --backend docker      run its Linux steps for real, with the real waagent
+  provsim baseline record images/ -o main.json       on main: every pipeline's expected outcome
+  provsim baseline diff images/ --against main.json  on a pull request: exit 1 and show what changed
+  provsim steps --format markdown                    the sentences of the step library, for your README
 
 exit status: 0 success, 1 a known registration fails, 2 bad input, 3 a provsim bug, 128+N stopped by signal N
 """

@@ -9,6 +9,7 @@ pytest_plugins = [
     "provsim.steps.vm_creation",
     "provsim.steps.outcomes",
     "provsim.steps.pipelines",
+    "provsim.steps.baselines",
     "provsim.steps.containers",
     "provsim.steps.container_builds",
 ]

@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
             raise ProvsimError(
                 f"{args.output}: cannot write the baseline ({error.strerror}); pass a writable file"
             ) from None
-        print(f"provsim baseline: recorded {len(current.pipelines)} pipelines in {args.output}")
+        count = len(current.pipelines)
+        print(f"provsim baseline: recorded {count} pipeline{'' if count == 1 else 's'} in {args.output}")
         return 0
     changes = baseline.diff(recorded, current, resolutions=_resolutions(documents))
     if args.format == "json":

@@ -121,7 +121,13 @@ def catalogue() -> list[Sentence]:
     modules = step_modules()
     order = {module.__name__: index for index, module in enumerate(modules)}
     # The registry is what pytest-bdd itself looks step definitions up in: what it sees, the catalogue shows.
-    contexts = [c for c in list(step_function_context_registry.values()) if c.step_func.__module__ in order]
+    # Steps defined inside a function (use_containers() registering the cell sentences again, for the module
+    # that calls it) are the same sentences told another way, not sentences of their own.
+    contexts = [
+        c
+        for c in list(step_function_context_registry.values())
+        if c.step_func.__module__ in order and "<locals>" not in c.step_func.__qualname__
+    ]
     contexts.sort(key=lambda c: (order[c.step_func.__module__], _first_line(c)))
     return [sentence_of(context) for context in contexts]
 

@@ -17,7 +17,8 @@ from .deprovision import SysprepOptions, sysprep, waagent_deprovision
 from .disk import Account, GuestDisk, MemoryDisk
 from .errors import ProvsimError
 from .guest import windows
-from .guest.agent_config import CLOUD_INIT_BINARY, LOCAL_UNIT_ENABLED, WAAGENT_CONF
+from .guest.agent_config import CLOUD_INIT_BINARY, CLOUD_INIT_UNITS, WAAGENT_CONF, systemctl
+from .guest.cloud_init import INSTANCE_ID_FILE
 from .guest.linux import PROVISIONED_MARKER
 from .marketplace import CLOUD_INIT, WAAGENT
 from .model import OsState, OsType
@@ -37,9 +38,7 @@ def platform_image(os_type: OsType, linux_agent: str = WAAGENT) -> Image:
     if os_type is OsType.LINUX:
         disk.write_text("/usr/sbin/waagent", "#!/usr/bin/python3\n# WALinuxAgent\n")
         if linux_agent == CLOUD_INIT:
-            disk.write_text(WAAGENT_CONF, "Provisioning.Agent=auto\n")
-            disk.write_text(CLOUD_INIT_BINARY, "#!/usr/bin/python3\n# cloud-init\n")
-            disk.write_text(LOCAL_UNIT_ENABLED, "[Unit]\nDescription=Cloud-init: Local Stage (pre-network)\n")
+            _install_cloud_init(disk)
         else:
             disk.write_text(WAAGENT_CONF, "Provisioning.Agent=waagent\n")
     else:
@@ -47,6 +46,13 @@ def platform_image(os_type: OsType, linux_agent: str = WAAGENT) -> Image:
         disk.write_text("C:/WindowsAzure/GuestAgent/WindowsAzureGuestAgent.exe", "")
     name = "Canonical:ubuntu-24_04-lts:server" if os_type is OsType.LINUX else "MicrosoftWindowsServer:2022-datacenter"
     return Image(name, os_type, disk, OsState.GENERALIZED)
+
+
+def _install_cloud_init(disk: MemoryDisk) -> None:
+    """cloud-init as Ubuntu's and Debian's images ship it: enabled, with waagent set to hand over (``auto``)."""
+    disk.write_text(WAAGENT_CONF, "Provisioning.Agent=auto\n")
+    disk.write_text(CLOUD_INIT_BINARY, "#!/usr/bin/python3\n# cloud-init\n")
+    systemctl(disk, "enable", list(CLOUD_INIT_UNITS))
 
 
 def create_build_vm(platform: Platform, os_type: OsType, seed: int, linux_agent: str = WAAGENT) -> VirtualMachine:
@@ -58,13 +64,20 @@ def create_build_vm(platform: Platform, os_type: OsType, seed: int, linux_agent:
     return creation.vm
 
 
-def on_premises_disk(os_type: OsType, seed: int) -> MemoryDisk:
-    """An OS installed and configured on-premises: specialized."""
+def on_premises_disk(os_type: OsType, seed: int, linux_agent: str = WAAGENT) -> MemoryDisk:
+    """An OS installed and configured on-premises: specialized.
+
+    With ``linux_agent="cloud-init"`` the OS also has cloud-init, which ran on
+    the on-premises machine (its instance id is cached in ``/var/lib/cloud``).
+    """
     profile = generate_profile(os_type, seed, role="onprem")
     if os_type is OsType.LINUX:
         disk = MemoryDisk(hostname=profile.computer_name)
         disk.add_user(Account(profile.admin_username))
         disk.write_text("/usr/sbin/waagent", "#!/usr/bin/python3\n# WALinuxAgent\n")
+        if linux_agent == CLOUD_INIT:
+            _install_cloud_init(disk)
+            disk.write_text(INSTANCE_ID_FILE, f"on-premises-{seed}")
         disk.write_text(PROVISIONED_MARKER, f"on-premises-{seed}")
         for key_type in ("rsa", "ed25519"):
             disk.write_text(f"/etc/ssh/ssh_host_{key_type}_key", f"{key_type} host key")

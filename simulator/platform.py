@@ -144,7 +144,14 @@ class Platform:
             )
         agent = agent or agent_for(image.os_type)
         boot = agent.boot(os_disk, instance_id, ovf_env)
+        allotted = self.allotted.for_os(image.os_type)
         for seconds, text in boot.log:
+            if clock.now + seconds > allotted:
+                # The platform stops listening at the deadline: what the guest does later (a ready report after
+                # a 30-minute wait, say) is never heard.
+                boot = Boot(ready=False, failure=None, log=[(0.0, text)])
+                timeline.add(clock.now, "guest", f"{text} (still waiting when the platform gave up)")
+                break
             clock.advance(seconds)
             timeline.add(clock.now, "guest", text)
         vm = VirtualMachine(

@@ -51,6 +51,8 @@ class ScenarioContext:
     registrations: list[tuple[str, Outcome]] = field(default_factory=list)
     """Every registration of a pipeline built in a container: (how it was registered, what VM creation did)."""
     template_given: bool = False
+    linux_agent: str = "waagent"
+    """The agent the scenario's Linux platform image provisions with: ``waagent`` alone or ``cloud-init``."""
     _platform: Platform | None = None
 
     @property

@@ -12,4 +12,5 @@ pytest_plugins = [
     "provsim.steps.baselines",
     "provsim.steps.containers",
     "provsim.steps.container_builds",
+    "provsim.steps.agents",
 ]

@@ -87,6 +87,41 @@ def udf_blocked(disk: GuestDisk) -> str | None:
     return None
 
 
+def unit_name(word: str) -> str | None:
+    """The cloud-init unit a ``systemctl`` argument names (``cloud-init``, ``cloud-init-local.service``), if any."""
+    name = word.removesuffix(".service")
+    return name if name in CLOUD_INIT_UNITS else None
+
+
+def systemctl(disk: GuestDisk, action: str, units: list[str]) -> None:
+    """``systemctl enable|disable|mask|unmask`` of cloud-init units, as links in /etc/systemd/system.
+
+    Only ``cloud-init-local`` decides anything here: it is the unit waagent asks
+    about, and the stage where the Azure datasource reads the media. The other
+    units' links are kept so that the disk reads the same in both backends.
+    """
+    for unit in units:
+        link = f"/etc/systemd/system/cloud-init.target.wants/{unit}.service"
+        mask = f"/etc/systemd/system/{unit}.service"
+        if action == "mask":
+            disk.write_text(mask, "")
+        elif action == "unmask" and disk.exists(mask) and not (disk.read_text(mask) or "").strip():
+            disk.remove(mask)
+        elif action == "disable":
+            disk.remove(link)
+        elif action == "enable" and cloud_init_installed(disk):
+            disk.write_text(link, f"[Unit]\nDescription={unit}\n")
+
+
+def remove_cloud_init(disk: GuestDisk, *, purge: bool) -> None:
+    """The package manager removes cloud-init: its program and unit links (and ``/etc/cloud`` when purged)."""
+    disk.remove(CLOUD_INIT_BINARY)
+    for unit in CLOUD_INIT_UNITS:
+        disk.remove(f"/etc/systemd/system/cloud-init.target.wants/{unit}.service")
+    if purge:
+        disk.remove("/etc/cloud")
+
+
 def agents_summary(disk: GuestDisk) -> str:
     """One line for evidence: which agent provisions, and why."""
     setting = provisioning_agent(disk)

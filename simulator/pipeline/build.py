@@ -20,7 +20,7 @@ from ..build import create_build_vm
 from ..deprovision import SysprepOptions, cloud_init_clean, sysprep, waagent_deprovision
 from ..errors import ProvsimError
 from ..evidence import OsStateReading, read_os_state
-from ..guest.agent_config import agents_summary
+from ..guest.agent_config import CLOUD_INIT_DISABLED_FILE, MODPROBE_FOLDER, WAAGENT_CONF, agents_summary
 from ..marketplace import AGENTS, WAAGENT, AgentChoice, agent_of
 from ..model import OsType
 from ..platform import Platform, VirtualMachine
@@ -36,7 +36,7 @@ from .recognise import (
     recognise_line,
     waits_for_image_state,
 )
-from .scripts.effects import FileWrite, Place, Undecided
+from .scripts.effects import AgentChange, FileWrite, Place, Undecided
 from .scripts.powershell import without_comments
 from .scripts.shell import MODELLED_FOLDERS, Context, shell_words
 from .scripts.steps import run_command, run_shell_step
@@ -201,8 +201,10 @@ def _run_shell(
                 )
             )
             evidence.append(f"'{effect.text}' at {effect.place}: not a deprovision (unknown option {effect.option})")
-        elif isinstance(effect, CloudInitClean) and record.applied:
+        elif isinstance(effect, (CloudInitClean, AgentChange)) and record.applied:
             evidence.append(f"'{effect.text}' at {effect.place} ({step.name})")
+        elif isinstance(effect, FileWrite) and record.applied and effect.path.startswith(_AGENT_FILES):
+            evidence.append(f"{effect.path} changed at {effect.place} ({step.name})")
         elif isinstance(effect, FileWrite) and record.note:
             findings.append(
                 Finding(
@@ -224,6 +226,9 @@ def _run_shell(
             evidence.append(f"'{effect.text}' at {effect.place}: undecided, not applied ({effect.reason})")
     return result, outcome.status
 
+
+#: Files whose edits change which agent provisions, or whether it can: shown in the evidence.
+_AGENT_FILES = (WAAGENT_CONF, MODPROBE_FOLDER + "/", CLOUD_INIT_DISABLED_FILE, "/etc/cloud/cloud.cfg")
 
 #: Commands that may follow a deprovision in its step: they change nothing a new VM would keep.
 _HARMLESS_AFTER = frozenset({"sync", "export", "echo", "printf", "exit", "true", ":", "history", "unset", "set"})

@@ -203,8 +203,7 @@ def duration(value: str | None, where: str, name: str) -> float | None:
     parts = _DURATION_PART.findall(text)
     if not parts or "".join(number + unit for number, unit in parts) != text:
         raise ProvsimError(
-            f"{where}: {name}: timeout {value!r} is not a duration; write it as Packer does, "
-            'such as "5m" or "1h30m"'
+            f'{where}: {name}: timeout {value!r} is not a duration; write it as Packer does, such as "5m" or "1h30m"'
         )
     return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts)
 

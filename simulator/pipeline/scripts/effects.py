@@ -62,6 +62,15 @@ class CloudInitClean:
 
 
 @dataclass(frozen=True)
+class AgentChange:
+    """A command that changes which agent provisions: ``systemctl mask cloud-init``, ``apt-get purge cloud-init``."""
+
+    command: str
+    text: str
+    place: Place | None = None
+
+
+@dataclass(frozen=True)
 class Sysprep:
     """``Sysprep.exe`` with its switches."""
 
@@ -85,7 +94,8 @@ class Undecided:
 
 @dataclass(frozen=True)
 class FileWrite:
-    """A write to ``path``: ``replace`` its text, ``append`` to it, or ``substitute``/``substitute-all`` (sed)."""
+    """A write to ``path``: ``replace`` its text, ``append`` to it, ``substitute``/``substitute-all`` a literal
+    text (the line reader's sed), or ``sed``/``sed-extended``: the ``s`` command ``old`` read as GNU sed reads it."""
 
     path: str
     how: str
@@ -99,6 +109,12 @@ class FileWrite:
             disk.write_text(self.path, self.text)
         elif self.how == "append":
             disk.write_text(self.path, (current or "") + self.text)
+        elif current is not None and self.how in ("sed", "sed-extended"):
+            from .sed import substitution
+
+            edit = substitution(self.old, extended=self.how == "sed-extended")
+            if edit is not None:
+                disk.write_text(self.path, edit.apply(current))
         elif current is not None and self.how == "substitute-all":
             disk.write_text(self.path, current.replace(self.old, self.text))
         elif current is not None:
@@ -107,7 +123,7 @@ class FileWrite:
             disk.write_text(self.path, "\n".join(lines))
 
 
-Effect = WaagentDeprovision | WaagentMistyped | CloudInitClean | Sysprep
+Effect = WaagentDeprovision | WaagentMistyped | CloudInitClean | Sysprep | AgentChange
 _DEPROVISION_OPTIONS = ("deprovision", "deprovision+user")
 
 
@@ -153,3 +169,16 @@ def sysprep_effect(argv: list[str], text: str, place: Place | None = None) -> Sy
         place,
         shutdown="/shutdown" in stems,
     )
+
+
+_PACKAGE_TOOLS = {"apt-get": "remove", "apt": "remove", "yum": "remove", "dnf": "remove", "zypper": "remove"}
+
+
+def package_removal(argv: list[str]) -> tuple[list[str], bool] | None:
+    """``apt-get purge -y cloud-init`` and its kin: the packages removed and whether configuration goes too."""
+    if not argv or posixpath.basename(argv[0]) not in _PACKAGE_TOOLS:
+        return None
+    words = [w for w in argv[1:] if not w.startswith("-")]
+    if not words or words[0] not in ("remove", "purge", "erase", "autoremove", "rm"):
+        return None
+    return words[1:], words[0] == "purge"

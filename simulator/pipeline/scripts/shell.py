@@ -38,7 +38,9 @@ from functools import cache
 from typing import Any
 
 from ...disk import GuestDisk
+from ...guest.agent_config import remove_cloud_init, systemctl, unit_name
 from .effects import (
+    AgentChange,
     CloudInitClean,
     Effect,
     FileWrite,
@@ -47,8 +49,10 @@ from .effects import (
     WaagentDeprovision,
     is_cloud_init_clean,
     is_waagent,
+    package_removal,
     waagent_effect,
 )
+from .sed import substitution
 
 Node = Any
 Field = str | None
@@ -1443,12 +1447,10 @@ def _x_tee(shell: Shell, argv: list[str], root: bool, node: Node) -> int | None:
     return 1 if failed else 0
 
 
-_SED_SUBSTITUTE = re.compile(r"s(.)(.*?)\1(.*?)\1(g?)", re.DOTALL)
-
-
 def _x_sed(shell: Shell, argv: list[str], root: bool, node: Node) -> int | None:
     words = argv[1:]
     in_place = any(w.startswith("-i") or w.startswith("--in-place") for w in words)
+    extended = any(w in ("-E", "-r", "--regexp-extended") for w in words)
     if not in_place:
         shell.out.write(None)
         return 0
@@ -1488,13 +1490,10 @@ def _x_sed(shell: Shell, argv: list[str], root: bool, node: Node) -> int | None:
             status = 2
             continue
         for expression in expressions:
-            match = _SED_SUBSTITUTE.fullmatch(expression.strip())
-            if match is None or re.search(r"[\\.*\[\]^$]", match.group(2)):
+            if substitution(expression, extended=extended) is None:
                 shell.context.unknown_files[path] = f"{place}: sed '{expression}' is more than provsim models"
                 continue
-            write = FileWrite(
-                path, "substitute-all" if match.group(4) else "substitute", match.group(3), match.group(2), place
-            )
+            write = FileWrite(path, "sed-extended" if extended else "sed", "", expression.strip(), place)
             shell._record(write, _applier(write, shell.context.disk))
     return status
 
@@ -1519,7 +1518,57 @@ def _applier(write: FileWrite, disk: GuestDisk) -> Callable[[], None]:
     return lambda: write.apply(disk)
 
 
-_EXTERNALS: dict[str, External] = {"cat": _x_cat, "tee": _x_tee, "sed": _x_sed, "rm": _x_rm}
+def _x_systemctl(shell: Shell, argv: list[str], root: bool, node: Node) -> int | None:
+    words = [w for w in argv[1:] if not w.startswith("-")]
+    if len(words) < 2 or words[0] not in ("enable", "disable", "mask", "unmask"):
+        return 0
+    units = [unit for unit in map(unit_name, words[1:]) if unit is not None]
+    if not units:
+        return 0
+    if not root:
+        return 1  # "Interactive authentication required": changing units needs root
+    action = words[0]
+    shell._record(
+        AgentChange(f"systemctl {action}", _line(node), shell._place(node)),
+        lambda: systemctl(shell.context.disk, action, units),
+    )
+    return 0
+
+
+def _x_packages(shell: Shell, argv: list[str], root: bool, node: Node) -> int | None:
+    removal = package_removal(argv)
+    if removal is None or "cloud-init" not in removal[0]:
+        return 0
+    if not root:
+        return 100  # apt-get: "Could not open lock file ... are you root?"
+    purge = removal[1]
+    shell._record(
+        AgentChange("remove cloud-init", _line(node), shell._place(node)),
+        lambda: remove_cloud_init(shell.context.disk, purge=purge),
+    )
+    return 0
+
+
+def _x_touch(shell: Shell, argv: list[str], root: bool, node: Node) -> int | None:
+    saved = shell.root
+    shell.root = root
+    try:
+        paths = [w for w in argv[1:] if not w.startswith("-")]
+        failed = [p for p in paths if shell.context.disk.read_text(p) is None and not shell._write(p, True, "", node)]
+    finally:
+        shell.root = saved
+    return 1 if failed else 0
+
+
+_EXTERNALS: dict[str, External] = {
+    "cat": _x_cat,
+    "tee": _x_tee,
+    "sed": _x_sed,
+    "rm": _x_rm,
+    "systemctl": _x_systemctl,
+    "touch": _x_touch,
+    **{tool: _x_packages for tool in ("apt-get", "apt", "yum", "dnf", "zypper")},
+}
 
 
 def shell_words(command: str) -> list[str]:

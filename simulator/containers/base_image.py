@@ -10,7 +10,15 @@ keys, host name ``localhost.localdomain``), then ``docker import`` the tree.
 The image is tagged by a hash of its :class:`Recipe`, so it is built once per
 recipe and reused by every later run; changing the recipe changes the tag.
 
+There are two variants, as there are two kinds of Azure Linux images
+(FACTS.md section 7): the **classic** one, provisioned by waagent alone
+(:func:`machine_recipe`), and one with Debian's ``cloud-init`` package, where
+waagent hands provisioning to cloud-init as on Ubuntu, RHEL 8+ or Debian 11+
+(:func:`cloud_init_recipe`, the same recipe plus the package and its settings).
+
     >>> Recipe(suite="bookworm").tag.startswith("provsim-base:")
+    True
+    >>> with_cloud_init(Recipe(suite="bookworm")).tag != Recipe(suite="bookworm").tag
     True
 """
 
@@ -27,7 +35,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +64,72 @@ rm -f /etc/resolv.conf
 echo localhost.localdomain > /etc/hostname
 printf '127.0.0.1 localhost\n' > /etc/hosts
 """
+
+#: The cloud-init variant's packages: Debian's cloud-init (22.4 in bookworm) on top of the classic ones. No systemd:
+#: the machines do not run it, and its ``systemd-detect-virt`` would make cloud-init see a container, where
+#: ``cloudinit/dmi.py`` ``read_dmi_data`` returns nothing, so there would be no instance id (see
+#: :mod:`provsim.containers.cloud_init`). debootstrap resolves no virtual package, so python3-cryptography's
+#: ``python3-cffi-backend-api-min`` is named by the package that provides it.
+CLOUD_INIT_PACKAGES = (*PACKAGES, "python3-cffi-backend", "cloud-init")
+#: Where the VM containers' stand-in for the Azure datasource lives (a Python package of the image).
+PLATFORM_PACKAGE = "provsim_platform"
+#: cloud-init's own Azure datasource, with one change: DHCP gives up at once. A VM container has no network
+#: interface at all, and ``DataSourceAzure._setup_ephemeral_networking`` (cloudinit/sources/DataSourceAzure.py)
+#: retries DHCP every second for 5 minutes (media found) or 20 (none) before it goes on without IMDS and the wire
+#: server; cloud-init has no setting for that wait. ``datasource_pkg_list`` (cloudinit/stages.py
+#: ``_get_datasources``) makes cloud-init load this module before its own, so everything else (the media search,
+#: the instance id, the copy of ovf-env.xml for waagent, the failure report) is cloud-init's code, unchanged.
+#: With DHCP failed, IMDS is never asked and the wire server calls fail at once ("Network is unreachable",
+#: ``http_with_retries`` in cloudinit/sources/helpers/azure.py).
+AZURE_DATASOURCE = """\
+from cloudinit import sources
+from cloudinit.net.dhcp import NoDHCPLeaseError
+from cloudinit.sources import DataSourceAzure as azure
+
+
+class DataSourceAzure(azure.DataSourceAzure):
+    def _setup_ephemeral_networking(self, *, iface=None, timeout_minutes=5, **_):
+        azure.report_diagnostic_event(
+            "provsim: no network interface in this VM container: DHCP gives up at once instead of "
+            "retrying for %d minutes" % timeout_minutes,
+            logger_func=azure.LOG.info,
+        )
+        raise NoDHCPLeaseError()
+
+
+datasources = [(DataSourceAzure, (sources.DEP_FILESYSTEM,))]
+
+
+def get_datasource_list(depends):
+    return sources.list_from_depends(depends, datasources)
+"""
+#: As Azure's cloud-init images are configured: the Azure datasource only (Debian's ``dpkg-reconfigure cloud-init``
+#: writes the list to this file).
+CLOUD_INIT_CONFIG = f"""\
+# provsim: as on Azure's cloud-init images
+datasource_list: [ Azure ]
+datasource_pkg_list: [ {PLATFORM_PACKAGE} ]
+"""
+#: The classic finish, with waagent handing provisioning to cloud-init (``Provisioning.Agent=auto``, its default:
+#: cloud-init mode when ``cloud-init-local.service`` is enabled, azurelinuxagent/pa/provision/factory.py), the
+#: datasource and the settings above, and no cloud-init state: the image is generalized for cloud-init too.
+FINISH_CLOUD_INIT = (
+    FINISH.replace("Provisioning.Agent=waagent/", "Provisioning.Agent=auto/")
+    + f"""
+mkdir -p /usr/lib/python3/dist-packages/{PLATFORM_PACKAGE}
+: > /usr/lib/python3/dist-packages/{PLATFORM_PACKAGE}/__init__.py
+cat > /usr/lib/python3/dist-packages/{PLATFORM_PACKAGE}/DataSourceAzure.py <<'EOF'
+{AZURE_DATASOURCE}EOF
+cat > /etc/cloud/cloud.cfg.d/90_dpkg.cfg <<'EOF'
+{CLOUD_INIT_CONFIG}EOF
+# An installed Debian has a system locale (the installer writes it; debootstrap does not). Without one, cc_locale
+# asks for en_US.UTF-8, which Debian's locale-gen does not make on request (cloudinit/distros/debian.py), and fails.
+echo LANG=C.UTF-8 > /etc/default/locale
+rm -rf /var/lib/cloud /var/log/cloud-init.log /var/log/cloud-init-output.log
+# The package's postinst enables its units (deb-systemd-helper): what waagent and the generator look at.
+test -L /etc/systemd/system/cloud-init.target.wants/cloud-init-local.service
+"""
+)
 
 
 @dataclass(frozen=True)
@@ -132,6 +206,26 @@ def machine_recipe(root: Path = Path("/etc/apt")) -> Recipe:
     )
 
 
+def with_cloud_init(recipe: Recipe) -> Recipe:
+    """The cloud-init variant of ``recipe`` (same suite and mirror)."""
+    return replace(recipe, packages=CLOUD_INIT_PACKAGES, finish=FINISH_CLOUD_INIT)
+
+
+def cloud_init_recipe(root: Path = Path("/etc/apt")) -> Recipe:
+    """The recipe of the cloud-init variant for this machine's Debian release."""
+    return with_cloud_init(machine_recipe(root))
+
+
+def variants(root: Path = Path("/etc/apt")) -> dict[str, Recipe]:
+    """Every base image provsim uses, by name: ``classic`` (waagent alone) and ``cloud-init``."""
+    classic = machine_recipe(root)
+    return {"classic": classic, "cloud-init": with_cloud_init(classic)}
+
+
+def has_cloud_init(recipe: Recipe) -> bool:
+    return "cloud-init" in recipe.packages
+
+
 Progress = Callable[[str], None]
 
 
@@ -164,6 +258,11 @@ def ensure(client: Any, recipe: Recipe | None = None, progress: Progress = _stde
             progress(f"{recipe.tag} not found: building it once (debootstrap {recipe.suite}, a few minutes)")
             build(client, recipe, progress)
     return recipe.tag
+
+
+def ensure_cloud_init(client: Any, progress: Progress = _stderr_progress) -> str:
+    """The cloud-init variant's tag, building it first when the engine does not have it yet."""
+    return ensure(client, cloud_init_recipe(), progress)
 
 
 @contextmanager

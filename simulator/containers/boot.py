@@ -14,6 +14,15 @@ code of the simulated default; only the disk differs. The platform:
    (the ``provisioned`` marker holding this VM's instance id), the budget
    standing for the allotted provisioning time;
 5. checks with testinfra the host name, the user and the marker.
+
+An image with cloud-init on it (Ubuntu, RHEL 8+, Debian 11+ on Azure, and
+provsim's cloud-init base image) boots with the **real cloud-init** as the
+guest's cloud-init (:class:`provsim.containers.cloud_init.RealCloudInit`,
+handed to :class:`provsim.guest.linux.LinuxAgent`): its container gets the
+VM's SMBIOS tables, and the media goes to cloud-init's seed directory instead
+of :data:`MEDIA_PATH`, from the moment the platform attaches it until
+``cloud-init init --local`` has read it. waagent's decision stays the model's.
+An image without cloud-init boots exactly as before.
 """
 
 from __future__ import annotations
@@ -23,13 +32,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ProvsimError
-from ..guest.linux import PROVISIONED_MARKER
+from ..guest.cloud_init import SEED_OVF_ENV
+from ..guest.linux import PROVISIONED_MARKER, LinuxAgent
 from ..media import build_ovf_env
 from ..model import OsState, OsType, Stage
 from ..outcome import Outcome, SourceVm
-from ..platform import Image, Platform, VirtualMachine
+from ..platform import Image, Platform, VirtualMachine, VmCreation
 from ..profile import OsProfile, generate_profile
 from .cleanup import Run
+from .cloud_init import RealCloudInit, StageTimeout, VmHardware, image_has_cloud_init
 from .evidence import DiskEvidence, observe
 from .machine import Machine
 
@@ -70,6 +81,8 @@ class Boot:
     machine: Machine
     evidence: DiskEvidence
     checks: dict[str, bool] = field(default_factory=dict)
+    cloud_init: RealCloudInit | None = None
+    """The real cloud-init's run (stages, seconds, status), on an image that has it."""
 
 
 @dataclass
@@ -112,10 +125,13 @@ def boot(
     role: str = "vm",
     source_vm: SourceVm | None = None,
     budget: RealBudget | None = None,
+    stage_timeout: StageTimeout | None = None,
 ) -> Boot:
     """Create a VM from ``image`` with ``profile`` and return what happened."""
     if image.os_type is not OsType.LINUX:
         raise ProvsimError("the Docker backend boots Linux images only; use the default backend for Windows")
+    if image_has_cloud_init(run, image.tag):
+        return _boot_with_cloud_init(run, platform, image, profile, role, source_vm, budget, stage_timeout)
     volumes: dict[str, dict[str, str]] = {}
     media: str | None = None
     media_file: Path | None = None
@@ -139,6 +155,43 @@ def boot(
         # the empty folder goes with the run's containers.
         if media_file is not None:
             media_file.unlink(missing_ok=True)
+    return _observed(machine, creation, profile, budget, MEDIA_PATH if media is not None else None)
+
+
+def _boot_with_cloud_init(
+    run: Run,
+    platform: Platform,
+    image: ContainerImage,
+    profile: OsProfile,
+    role: str,
+    source_vm: SourceVm | None,
+    budget: RealBudget | None,
+    stage_timeout: StageTimeout | None,
+) -> Boot:
+    """The same creation on an image with cloud-init: the real one runs, then waagent's modelled decision."""
+    hardware = VmHardware.for_run(run)
+    try:
+        machine = run.machine(image.tag, role, hardware.volumes())
+        cloud_init = RealCloudInit(machine, hardware, stage_timeout or StageTimeout())
+        creation = platform.create_vm(
+            image.as_platform_image(),
+            profile,
+            disk=machine.disk,
+            source_vm=source_vm,
+            agent=LinuxAgent(cloud_init=cloud_init),
+        )
+    finally:
+        hardware.eject_media()  # already done after cloud-init's local stage; here for a boot that failed before
+    media = SEED_OVF_ENV if image.registered_as is OsState.GENERALIZED else None
+    booted = _observed(machine, creation, profile, budget, media)
+    booted.cloud_init = cloud_init
+    return booted
+
+
+def _observed(
+    machine: Machine, creation: VmCreation, profile: OsProfile, budget: RealBudget | None, media_path: str | None
+) -> Boot:
+    """Wait for the ready report as the platform does, then check the VM with testinfra."""
     ready = _wait_ready(machine, creation.vm.instance_id, budget or DEFAULT_BUDGET)
     if ready != (creation.outcome.status.value != "provisioning_timeout"):
         raise ProvsimError(
@@ -150,7 +203,8 @@ def boot(
         f"host name is '{profile.computer_name}'": evidence.hostname == profile.computer_name,
         f"user '{profile.admin_username}' exists": evidence.build_user_present,
         "marker holds this VM's instance id": evidence.marker == creation.vm.instance_id,
-        "provisioning media mounted read-only": media is not None and machine.disk.run(f"touch {MEDIA_PATH}")[0] != 0,
+        "provisioning media mounted read-only": media_path is not None
+        and machine.disk.run(f"touch {media_path}")[0] != 0,
     }
     return Boot(creation.outcome, creation.vm, machine, evidence, checks)
 

@@ -57,14 +57,25 @@ def inspect_image(disk: GuestDisk, *, keep_users: Iterable[str] = ()) -> list[Re
     users = [account for account in disk.users() if account.name not in kept]
     if users:
         names = ", ".join(f"'{account.name}' ({account.home})" for account in users)
-        found.append(Residue("hygiene.leftover-user", f"login accounts of the source VM remain: {names}"))
+        found.append(
+            Residue(
+                "hygiene.leftover-user",
+                f"login accounts of the source VM remain: {names}; 'waagent -force -deprovision+user' as the last "
+                "step deletes the build user",
+            )
+        )
     histories = [path for path in disk.glob("/root/.bash_history") + disk.glob("/home/*/.bash_history")]
     if histories:
         found.append(Residue("hygiene.bash-history", f"shell history remains: {', '.join(histories)}"))
     agent_state = [path for path in (PROVISIONED_MARKER, SAVED_OVF_ENV) if disk.exists(path)]
     if agent_state:
         found.append(
-            Residue("hygiene.waagent-state", f"waagent's provisioning state remains: {', '.join(agent_state)}")
+            Residue(
+                "hygiene.waagent-state",
+                f"waagent's provisioning state remains: {', '.join(agent_state)}"
+                + (": cloud-init's new instance replaces it" if renewed else ""),
+                inherited=not renewed,
+            )
         )
     if disk.exists(INSTANCE_ID_FILE) or disk.glob(f"{INSTANCES_FOLDER}/*"):
         cached = (disk.read_text(INSTANCE_ID_FILE) or "").strip()

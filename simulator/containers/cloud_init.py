@@ -296,7 +296,9 @@ class RealCloudInit:
         else:
             boot.log.append((0.0, f"cloud-init: instance {settled} seen before, nothing new"))
         if settled is not None and settled != instance_id:
-            boot.errors.append(f"cloud-init settled on instance id {settled}, not the VM's {instance_id}")
+            # DataSourceNone's fixed id: the Azure datasource found neither media nor IMDS, and ds-identify's
+            # datasource_list ([ Azure, None ]) let cloud-init go on with the image's defaults.
+            boot.log.append((0.0, f"cloud-init settled on instance id {settled}, not the VM's {instance_id}"))
         source = _subplatform(disk.read_text(INSTANCE_DATA))
         boot.applied_profile = boot.new_instance and source.endswith(f"({SEED_FOLDER})")
         if boot.applied_profile:

@@ -154,7 +154,8 @@ def test_deprovisioned_then_registered_generalized(docker_run: Any, cloud_init_i
     modelled_waagent(twin, delete_user=True)
     real_waagent(machine)
     forget_boot(machine)
-    assert read_facts(twin, old.admin_username).comparable() == read_facts(machine.disk, old.admin_username).comparable()
+    deprovisioned = read_facts(twin, old.admin_username), read_facts(machine.disk, old.admin_username)
+    assert deprovisioned[0].comparable() == deprovisioned[1].comparable()
     _both(machine, hardware, platform.new_instance_id(), build_ovf_env(OsType.LINUX, new), new.admin_username)
 
 

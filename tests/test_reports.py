@@ -42,15 +42,19 @@ def test_sarif_places_every_finding_at_its_line(provsim_cli: CliRun, tmp_path: P
     assert log["version"] == "2.1.0" and log["runs"][0]["tool"]["driver"]["name"] == "provsim"
     results = log["runs"][0]["results"]
     findings = [f for p in document["pipelines"] for f in p["findings"]]
-    placed = [r for r in results if r["ruleId"] == "finding"]
-    assert len(placed) == len(findings)
+    placed = [r for r in results if r["ruleId"] not in ("PSIM001", "PSIM002")]
+    assert len(placed) == len(findings) and [r["ruleId"] for r in placed] == [f["id"] for f in findings]
     for result, finding in zip(placed, findings, strict=True):
         location = result["locations"][0]["physicalLocation"]
         where = location["artifactLocation"]["uri"] + (
             f":{location['region']['startLine']}" if "region" in location else ""
         )
         assert where == finding["location"] and result["message"]["text"] == finding["message"]
-    assert any(r["ruleId"] == "registration" and "Resolution:" in r["message"]["text"] for r in results)
+    assert any(r["ruleId"] == "PSIM002" and "Resolution:" in r["message"]["text"] for r in results)
+    described = {rule["id"]: rule for rule in log["runs"][0]["tool"]["driver"]["rules"]}
+    for result in results:
+        rule = described[result["ruleId"]]
+        assert rule["help"]["text"] and "Fix:" in rule["help"]["text"], "code scanning shows the rule's help"
 
 
 def test_a_report_that_cannot_be_written_is_refused_before_any_work(provsim_cli: CliRun, tmp_path: Path) -> None:

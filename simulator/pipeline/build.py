@@ -100,10 +100,11 @@ def simulate_build(pipeline: Pipeline, seed: int = 0, *, linux_agent: str | None
             f"variable {name!r} has no value (no default, --var, --var-file or PKR_VAR_{name}); Packer would "
             "stop here, and provsim reads what uses it as written",
             location,
+            rule="PSIM015",
         )
         for name, location in pipeline.unset_variables.items()
     ]
-    findings += [Finding(Severity.WARNING, message, location) for message, location in pipeline.skipped]
+    findings += [Finding(Severity.WARNING, message, location, "PSIM016") for message, location in pipeline.skipped]
     last_generalize: tuple[Step, str] | None = None
     shell = _ShellState(Context(vm.disk, build_user or "packer"))
     failed: Step | None = None
@@ -117,6 +118,7 @@ def simulate_build(pipeline: Pipeline, seed: int = 0, *, linux_agent: str | None
                         Severity.ERROR,
                         f"{step.name} fails (exit {status}): the build stops here and no image is registered",
                         step.location,
+                        rule="PSIM008",
                     )
                 )
                 break
@@ -132,6 +134,7 @@ def simulate_build(pipeline: Pipeline, seed: int = 0, *, linux_agent: str | None
                     f"deprovision is not the last step: {step.name} runs after {deprovision_step.name} "
                     f"({deprovision_step.location}); anything it changes lands in the generalized image",
                     step.location,
+                    rule="PSIM003",
                 )
             )
             last_generalize = None
@@ -183,12 +186,15 @@ def _run_shell(
                         f"'{effect.text}' has no -force: waagent asks 'Do you want to proceed (y/n)' and, with "
                         f"nobody to answer, deprovisions nothing ({record.note})",
                         place,
+                        rule="PSIM004",
                     )
                 )
                 evidence.append(f"'{effect.text}' at {effect.place} would wait for a y/n answer: no effect")
             else:
                 findings.append(
-                    Finding(Severity.ERROR, f"'{effect.text}' {record.note}; nothing is deprovisioned", place)
+                    Finding(
+                        Severity.ERROR, f"'{effect.text}' {record.note}; nothing is deprovisioned", place, "PSIM008"
+                    )
                 )
                 evidence.append(f"'{effect.text}' at {effect.place}: {record.note}")
         elif isinstance(effect, WaagentMistyped):
@@ -198,6 +204,7 @@ def _run_shell(
                     f"'{effect.text}': waagent has no option '{effect.option}' (meant '{effect.meant}'?); it "
                     "prints its usage and deprovisions nothing",
                     place,
+                    rule="PSIM006",
                 )
             )
             evidence.append(f"'{effect.text}' at {effect.place}: not a deprovision (unknown option {effect.option})")
@@ -212,6 +219,7 @@ def _run_shell(
                     f"{step.name} edits {effect.path} with sed -i, but nothing wrote that file before: sed fails "
                     "and so does the build",
                     place,
+                    rule="PSIM008",
                 )
             )
         elif isinstance(effect, Undecided):
@@ -221,6 +229,7 @@ def _run_shell(
                     f"{effect.place}: cannot tell whether '{effect.text}' runs or what it does ({effect.reason}); "
                     "the OS state below counts it as not run",
                     place,
+                    rule="PSIM007",
                 )
             )
             evidence.append(f"'{effect.text}' at {effect.place}: undecided, not applied ({effect.reason})")
@@ -256,6 +265,7 @@ def _after_deprovision(step: Step, place: Location) -> list[Finding]:
                     f"'{command.strip()}' runs after the deprovision in the same step: what it changes (users, "
                     "agent state, host name) goes into the image; move it before the deprovision",
                     Location(place.path, line),
+                    rule="PSIM003",
                 )
             )
     return found
@@ -266,7 +276,7 @@ def _without_user(effect: WaagentDeprovision, place: Location) -> list[Finding]:
     if effect.delete_user:
         return []
     message = f"'{effect.text}' deprovisions without +user: the build account stays in the image"
-    return [Finding(Severity.WARNING, message, place)]
+    return [Finding(Severity.WARNING, message, place, "PSIM005")]
 
 
 def _remote_content(step: Step) -> list[Finding]:
@@ -276,6 +286,7 @@ def _remote_content(step: Step) -> list[Finding]:
             Severity.WARNING,
             f"{step.name}: {url} is remote and cannot be inspected; its content is not part of this verdict",
             step.location,
+            rule="PSIM009",
         )
         for url in step.remote
     ]
@@ -297,6 +308,7 @@ def _apply(step: Step, pipeline: Pipeline, vm: VirtualMachine, evidence: list[st
                 f"{step.name}: provsim does not inspect {step.kind!r} steps; "
                 "if it deprovisions or generalizes, the verdict below misses it",
                 step.location,
+                rule="PSIM010",
             )
         )
         return "ran"
@@ -320,6 +332,7 @@ def _apply(step: Step, pipeline: Pipeline, vm: VirtualMachine, evidence: list[st
                     f"{step.name} edits {write.path} with sed -i, but nothing wrote "
                     "that file before: sed fails and so does the build",
                     step.location,
+                    rule="PSIM008",
                 )
             )
             continue
@@ -344,6 +357,7 @@ def _apply_file(step: Step, vm: VirtualMachine, findings: list[Finding]) -> str:
                 f"{step.name} replaces {step.destination} with remote content provsim cannot read; AIB's deprovision "
                 "step will run that content, and the OS state below assumes it still generalizes",
                 step.location,
+                rule="PSIM009",
             )
         )
     return "ran"
@@ -399,6 +413,7 @@ def _run_lines(
                             "'Do you want to proceed (y/n)' and, with nobody to answer, deprovisions "
                             "nothing",
                             place,
+                            rule="PSIM004",
                         )
                     )
                     evidence.append(f"'{effect.text}' at {place} would wait for a y/n answer: no effect")
@@ -414,6 +429,7 @@ def _run_lines(
                         f"'{effect.text}': waagent has no option '{effect.option}' (meant '{effect.meant}'?); it "
                         "prints its usage and deprovisions nothing",
                         place,
+                        rule="PSIM006",
                     )
                 )
                 evidence.append(f"'{effect.text}' at {place}: not a deprovision (unknown option {effect.option})")
@@ -437,7 +453,7 @@ def _sysprep(
     findings: list[Finding],
 ) -> None:
     if pipeline.os_type is not OsType.WINDOWS:
-        findings.append(Finding(Severity.WARNING, "sysprep in a Linux pipeline does nothing", place))
+        findings.append(Finding(Severity.WARNING, "sysprep in a Linux pipeline does nothing", place, "PSIM013"))
         return
     sysprep(vm.disk, SysprepOptions(generalize=effect.generalize, oobe=effect.oobe))
     evidence.append(f"'{effect.text.strip()}' at {place} ({step.name})")
@@ -448,6 +464,7 @@ def _sysprep(
                 "sysprep without /generalize: the image keeps this machine's SID "
                 "and computer name, so it is not generalized",
                 place,
+                rule="PSIM011",
             )
         )
     if effect.generalize and not waits_for_image_state(lines):
@@ -467,4 +484,4 @@ def _sysprep(
                 "nothing waits for ImageState IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE after sysprep: "
                 "add /quit and the documented wait loop, so the capture starts only once sysprep is done"
             )
-        findings.append(Finding(Severity.WARNING, why, place))
+        findings.append(Finding(Severity.WARNING, why, place, "PSIM012"))

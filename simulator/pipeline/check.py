@@ -23,6 +23,7 @@ from typing import Any
 
 from ..hygiene import inspect_image
 from ..model import OsState, OsType, Stage
+from ..rules import rule_id
 from ..outcome import Outcome
 from ..profile import generate_profile
 from ..stages import capture
@@ -110,7 +111,9 @@ def report_build(build: Build, seed: int = 0, vhd_as: OsState | None = None) -> 
     )
     if not pipeline.targets:
         report.findings.append(
-            Finding(Severity.INFO, "no output is declared (no managed image, gallery or VHD)", pipeline.location)
+            Finding(
+                Severity.INFO, "no output is declared (no managed image, gallery or VHD)", pipeline.location, "PSIM017"
+            )
         )
     for target in pipeline.targets:
         if target.kind is TargetKind.MANAGED_IMAGE and target.specialized:
@@ -121,6 +124,7 @@ def report_build(build: Build, seed: int = 0, vhd_as: OsState | None = None) -> 
                     "config time, since managed images are always generalized; drop managed_image_name or the "
                     "specialized flag",
                     target.location,
+                    "PSIM014",
                 )
             )
             continue
@@ -147,7 +151,7 @@ def hygiene_findings(build: Build, report: PipelineReport) -> list[Finding]:
             Severity.WARNING if residue.inherited else Severity.INFO,
             f"image hygiene: {residue.message}",
             build.pipeline.location,
-            residue.id,
+            rule_id(residue.id),
         )
         for residue in inspect_image(build.vm.disk)
     ]

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..rules import RULES, Rule
+
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVELS = {"error": "error", "warning": "warning", "info": "note"}
-_RULES = {
-    "finding": "a template finding: a step, an option or an output that does not do what it seems",
-    "registration": "a registration whose VM creation does not succeed (timeout or failure)",
-}
+#: A finding without an id (none today; a third party's, say) still gets a rule.
+_GENERIC = "finding"
+_REGISTRATION_RULES = {"provisioning_timeout": "PSIM001", "provisioning_failure": "PSIM002"}
 
 
 def sarif(documents: list[dict[str, Any]]) -> dict[str, Any]:
@@ -30,7 +31,12 @@ def sarif(documents: list[dict[str, Any]]) -> dict[str, Any]:
     for document in documents:
         for finding in document["findings"]:
             results.append(
-                _result("finding", _LEVELS.get(finding["severity"], "note"), finding["message"], finding["location"])
+                _result(
+                    finding.get("id") or _GENERIC,
+                    _LEVELS.get(finding["severity"], "note"),
+                    finding["message"],
+                    finding["location"],
+                )
             )
         for registration in document["registrations"]:
             if registration["status"] == "succeeded" or not registration.get("known", True):
@@ -39,13 +45,37 @@ def sarif(documents: list[dict[str, Any]]) -> dict[str, Any]:
                 f"{registration['target']} registered as {registration['registered_as']}: {registration['status']} "
                 f"({registration['error_code']}). {registration['reason']} Resolution: {registration['resolution']}"
             )
-            results.append(_result("registration", "error", message, document["path"]))
-    rules = [{"id": rule, "shortDescription": {"text": text}} for rule, text in _RULES.items()]
+            rule_id = _REGISTRATION_RULES.get(registration["status"], "PSIM002")
+            results.append(_result(rule_id, "error", message, document["path"]))
+    used = {result["ruleId"] for result in results}
+    rules = [_rule(rule) for rule in RULES]
+    if _GENERIC in used:
+        rules.append({"id": _GENERIC, "shortDescription": {"text": "a finding without a rule id"}})
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{"tool": {"driver": {"name": "provsim", "rules": rules}}, "results": results}],
     }
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    """A reportingDescriptor: the help text code scanning shows beside the annotated line."""
+    help_text = f"{rule.rationale} Fix: {rule.fix} Example that fires: {rule.example}. Source: {rule.source}"
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.rationale},
+        "help": {"text": help_text, "markdown": _markdown(rule)},
+        "defaultConfiguration": {"level": _LEVELS.get(rule.severity, "note")},
+    }
+
+
+def _markdown(rule: Rule) -> str:
+    return (
+        f"**{rule.id} {rule.name}**: {rule.summary}\n\n{rule.rationale}\n\n"
+        f"*Fires on:* `{rule.example}`\n\n*Fix:* {rule.fix}\n\n*Source:* {rule.source}"
+    )
 
 
 def _result(rule: str, level: str, message: str, location: str) -> dict[str, Any]:

@@ -1,0 +1,300 @@
+"""Every finding provsim makes, as a documented rule with a stable id (``PSIM001`` ...).
+
+Modelled on PSRule for Azure's rule documentation: each rule says what it
+checks, why (with the source of the fact), an example that fires it, and the
+fix. Reports carry the id (text, JSON ``"id"``, JUnit, SARIF ``ruleId`` with
+the help text), so CI can key on it and a template can silence it:
+
+- on one step: a comment ``# provsim: ignore PSIM005`` on the step's line or
+  the line above it;
+- in a whole file: ``# provsim: ignore-file PSIM005`` anywhere in it;
+- for a run: ``provsim check --ignore PSIM005``.
+
+``provsim rules`` lists them. Ids never change meaning; a retired rule keeps its number.
+
+    >>> rule("PSIM005").name
+    'deprovision-without-user'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of finding: its id, short name, default severity and its documentation."""
+
+    id: str
+    name: str
+    severity: str
+    summary: str
+    rationale: str
+    source: str
+    example: str
+    fix: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "PSIM001",
+        "registration-times-out",
+        "error",
+        "A registered output whose VM creation ends in OSProvisioningTimedOut.",
+        "A generalized OS registered as specialized gets no provisioning media and waits for it until the platform "
+        "gives up; so does an image whose agent waits for a cloud-init that cannot run.",
+        "Microsoft's troubleshooting guide for OSProvisioningTimedOut; FACTS.md sections 2 and 7.",
+        "a VHD of a deprovisioned OS registered as specialized",
+        "Register the output as generalized, or do not generalize the OS.",
+    ),
+    Rule(
+        "PSIM002",
+        "registration-fails",
+        "error",
+        "A registered output whose VM creation ends in OSProvisioningClientError.",
+        "A specialized OS registered as generalized keeps its old identity and never applies the OS profile; an agent "
+        "that reports ProvisioningFailed ends the same way.",
+        "Microsoft's troubleshooting guide for OSProvisioningClientError; WALinuxAgent pa/provision/default.py.",
+        "a gallery image without specialized = true whose build never deprovisions (waagent-only image)",
+        "Deprovision as the last step, or register the output as specialized.",
+    ),
+    Rule(
+        "PSIM003",
+        "deprovision-not-last",
+        "warning",
+        "A step runs after the deprovision.",
+        "What it changes (users, agent state, host name) lands in the generalized image.",
+        "AIB documentation: the deprovision customizer must be the last one; Packer's Azure docs.",
+        'provisioner "shell" { inline = ["sudo apt-get install -y nginx"] } after the waagent step',
+        "Move the step before the deprovision.",
+    ),
+    Rule(
+        "PSIM004",
+        "waagent-without-force",
+        "error",
+        "waagent -deprovision without -force.",
+        "waagent asks 'Do you want to proceed (y/n)' and, with nobody to answer, deprovisions nothing.",
+        "WALinuxAgent azurelinuxagent/pa/deprovision/default.py.",
+        "sudo waagent -deprovision+user",
+        "sudo /usr/sbin/waagent -force -deprovision+user && export HISTSIZE=0 && sync",
+    ),
+    Rule(
+        "PSIM005",
+        "deprovision-without-user",
+        "warning",
+        "waagent -deprovision without +user.",
+        "The build account stays in the image with its home, and every VM inherits it.",
+        "WALinuxAgent azurelinuxagent/pa/deprovision/default.py (del_user only with +user).",
+        "sudo waagent -force -deprovision",
+        "Use -deprovision+user.",
+    ),
+    Rule(
+        "PSIM006",
+        "waagent-option-mistyped",
+        "error",
+        "waagent with an option that is almost -deprovision.",
+        "waagent prints its usage and deprovisions nothing.",
+        "WALinuxAgent azurelinuxagent/agent.py (parse_args).",
+        "sudo waagent -force -deprovison+user",
+        "Spell it -deprovision+user.",
+    ),
+    Rule(
+        "PSIM007",
+        "command-undecided",
+        "warning",
+        "A command provsim cannot tell runs, or what it runs.",
+        "provsim never guesses: the OS state is read as if the command did not run.",
+        "provsim's shell interpreter (provsim.pipeline.scripts.shell).",
+        'sh -c "$(curl -s https://example.invalid/setup.sh)"',
+        "Make the step's effect visible in the template, or accept the warning.",
+    ),
+    Rule(
+        "PSIM008",
+        "step-fails",
+        "error",
+        "A step would fail the build.",
+        "A failing command under sh -e, waagent without root, or sed -i on a file nobody wrote stops Packer and AIB; "
+        "no image is registered.",
+        "Packer's shell provisioner (inline_shebang /bin/sh -e); AIB's Shell customizer.",
+        'inline = ["waagent -force -deprovision+user"] without sudo',
+        "Run the command as root (sudo) or fix what fails.",
+    ),
+    Rule(
+        "PSIM009",
+        "remote-content",
+        "warning",
+        "A step fetches content provsim cannot read.",
+        "Its effect is not part of the verdict; an override of AIB's deprovision script by remote content is an "
+        "error, since that script decides the OS state.",
+        "AIB customizer scriptUri and File sourceUri; Packer's file provisioner with a URL.",
+        '{"type": "Shell", "scriptUri": "https://example.invalid/s.sh"}',
+        "Keep the script in the repository next to the template.",
+    ),
+    Rule(
+        "PSIM010",
+        "step-not-inspected",
+        "warning",
+        "A step of a kind provsim does not inspect (ansible, chef ...).",
+        "If it deprovisions or generalizes, the verdict misses it.",
+        "provsim's step readers (provsim.pipeline.packer_steps).",
+        'provisioner "ansible" { playbook_file = "site.yml" }',
+        "Deprovision in a shell step provsim can read.",
+    ),
+    Rule(
+        "PSIM011",
+        "sysprep-without-generalize",
+        "error",
+        "sysprep without /generalize.",
+        "The image keeps the machine's SID and computer name: it is not generalized.",
+        "Sysprep command-line options (Microsoft Learn); FACTS.md section 4.",
+        "& $env:SystemRoot\\System32\\Sysprep\\Sysprep.exe /oobe /quiet /quit",
+        "Add /generalize.",
+    ),
+    Rule(
+        "PSIM012",
+        "sysprep-not-awaited",
+        "warning",
+        "Nothing waits for ImageState IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE after sysprep.",
+        "With /quit sysprep returns before it is done, and /shutdown powers the VM off under Packer: the capture may "
+        "start too early.",
+        "Packer's Azure Windows example; AIB's default Windows deprovision step.",
+        "Sysprep.exe /oobe /generalize /quiet /quit with no wait loop",
+        "Add the documented wait loop for ImageState.",
+    ),
+    Rule(
+        "PSIM013",
+        "sysprep-on-linux",
+        "warning",
+        "sysprep in a Linux pipeline.",
+        "It does nothing there; the Linux image is not generalized by it.",
+        "FACTS.md section 3.",
+        "a Linux template running Sysprep.exe",
+        "Use waagent -force -deprovision+user.",
+    ),
+    Rule(
+        "PSIM014",
+        "specialized-managed-image",
+        "error",
+        "A managed image with a specialized gallery destination.",
+        "Managed images are always generalized; Packer refuses this at config time.",
+        "packer-plugin-azure builder/azure/arm/config.go.",
+        "managed_image_name with shared_image_gallery_destination { specialized = true }",
+        "Drop managed_image_name or the specialized flag.",
+    ),
+    Rule(
+        "PSIM015",
+        "variable-without-value",
+        "warning",
+        "A variable the pipeline uses has no value.",
+        "Packer would stop; provsim reads what uses it as written.",
+        "Packer's variable precedence (HCL2 and JSON).",
+        'variable "image_name" {} with no default, --var or PKR_VAR_image_name',
+        "Give it a default, a var file or --var.",
+    ),
+    Rule(
+        "PSIM016",
+        "step-filtered-out",
+        "warning",
+        "A step that only/except keeps off this source.",
+        "Packer skips it for this build; if it was the deprovision, the image is not generalized.",
+        "Packer OnlyExcept.Skip (exact type.name match).",
+        'only = ["azure-arm.other"] on the deprovision step',
+        "Name the source exactly as Packer does (azure-arm.<name>).",
+    ),
+    Rule(
+        "PSIM017",
+        "no-output",
+        "info",
+        "The pipeline declares no output.",
+        "Nothing is registered, so no VM creation is predicted.",
+        "Packer azure-arm destinations; AIB distribute.",
+        "a source with neither managed_image_name, a gallery destination nor a VHD capture",
+        "Declare a managed image, a gallery destination or a VHD.",
+    ),
+    Rule(
+        "PSIM101",
+        "hygiene.leftover-user",
+        "warning",
+        "Login accounts of the source VM remain on a generalized image.",
+        "Every VM created from it inherits them, with their homes; cloud-init images still provision.",
+        "LISA AzureImageStandard verify_no_pre_exist_users.",
+        "an Ubuntu template without a deprovision step, registered as a managed image",
+        "Run waagent -force -deprovision+user as the last step.",
+    ),
+    Rule(
+        "PSIM102",
+        "hygiene.bash-history",
+        "warning",
+        "Shell history remains on the image.",
+        "Commands of the build, secrets typed in them included, reach every VM.",
+        "LISA AzureImageStandard verify_bash_history_is_empty.",
+        "a build that never removes /root/.bash_history",
+        "export HISTSIZE=0 and deprovision; remove the history files.",
+    ),
+    Rule(
+        "PSIM103",
+        "hygiene.waagent-state",
+        "warning",
+        "waagent's provisioning state (marker, saved ovf-env.xml) remains.",
+        "On a waagent-only image this is the provisioning failure itself; under cloud-init it is replaced.",
+        "WALinuxAgent check_provisioned_file; FACTS.md section 7.",
+        "a build without waagent -deprovision",
+        "Run waagent -force -deprovision+user as the last step.",
+    ),
+    Rule(
+        "PSIM104",
+        "hygiene.cloud-init-instance",
+        "info",
+        "cloud-init's state of the source VM remains in /var/lib/cloud.",
+        "A new VM is a new instance, so cloud-init runs again, but the old instance's data travels with the image.",
+        "cloudinit/stages.py _restore_from_checked_cache; cloudinit/cmd/clean.py.",
+        "an Ubuntu image deprovisioned without cloud-init clean",
+        "Run sudo cloud-init clean before the deprovision.",
+    ),
+    Rule(
+        "PSIM105",
+        "hygiene.sudoers-residue",
+        "warning",
+        "/etc/sudoers.d/90-cloud-init-users grants sudo to the build user.",
+        "Neither waagent -deprovision+user nor cloud-init clean removes it: a later account with that name gets sudo.",
+        "WALinuxAgent #3663, #2184; aks-engine #2740.",
+        "an Ubuntu image deprovisioned with the documented waagent command only",
+        "sudo rm -f /etc/sudoers.d/90-cloud-init-users before the deprovision.",
+    ),
+    Rule(
+        "PSIM106",
+        "hygiene.ssh-host-keys",
+        "warning",
+        "SSH host keys remain on the image.",
+        "On a waagent-only image every VM shares them; cloud-init replaces them per instance (then info).",
+        "waagent Provisioning.RegenerateSshHostKeyPair; cloud-init ssh_deletekeys.",
+        "a build without deprovision on CentOS 7.5",
+        "Deprovision (waagent removes the keys with RegenerateSshHostKeyPair=y).",
+    ),
+    Rule(
+        "PSIM107",
+        "hygiene.dhcp-leases",
+        "warning",
+        "DHCP leases of the build VM remain.",
+        "A new VM may ask for the old address first.",
+        "LISA AzureImageStandard verify_dhcp_file_configuration; waagent deprovision.",
+        "a build without deprovision",
+        "Deprovision: waagent deletes the leases.",
+    ),
+)
+
+_BY_ID = {r.id: r for r in RULES}
+_BY_NAME = {r.name: r for r in RULES}
+
+
+def rule(key: str) -> Rule:
+    """The rule with this id (``PSIM005``) or name (``deprovision-without-user``)."""
+    found = _BY_ID.get(key.upper()) or _BY_NAME.get(key)
+    if found is None:
+        raise KeyError(key)
+    return found
+
+
+def rule_id(key: str) -> str:
+    """The id for a rule id or name (``hygiene.leftover-user`` -> ``PSIM101``)."""
+    return rule(key).id

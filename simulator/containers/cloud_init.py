@@ -212,6 +212,8 @@ class RealCloudInit:
     timeout: StageTimeout = DEFAULT_STAGE_TIMEOUT
     stages: list[StageRun] = field(default_factory=list)
     status: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Real seconds of the steps around the stages: ``generator`` and ``read back`` (status, result.json)."""
 
     def __call__(self, disk: GuestDisk, instance_id: str, ovf_env: str | None) -> CloudInitBoot:
         if disk is not self.machine.disk:
@@ -226,7 +228,9 @@ class RealCloudInit:
                         f"the provisioning media in container {self.machine.container.short_id} is not the OS profile's"
                     )
             cached = _strip(container.read_text(INSTANCE_ID_FILE))
+            started = time.monotonic()
             verdict = self._generator()
+            self.seconds["generator"] = time.monotonic() - started
             if verdict is not None:
                 return CloudInitBoot(False, False, False, log=[(0.0, f"cloud-init does not run: {verdict}")])
             boot = CloudInitBoot(True, False, False)
@@ -244,7 +248,11 @@ class RealCloudInit:
         if not self.stages:
             boot.ran = False
             return boot
-        return self._read_back(boot, cached, instance_id)
+        started = time.monotonic()
+        try:
+            return self._read_back(boot, cached, instance_id)
+        finally:
+            self.seconds["read back"] = time.monotonic() - started
 
     # -- the boot -------------------------------------------------------------------------------------
     def _generator(self) -> str | None:
@@ -357,17 +365,26 @@ def image_has_cloud_init(run: Any, image: str) -> bool:
     from .engine import labels
 
     try:
-        probe = run.client.containers.create(
-            image, ["/bin/true"], network_mode="none", labels=labels(run.run_id, **{"provsim.role": "probe"})
-        )
+        content = str(run.client.images.get(image).id)
     except docker.errors.ImageNotFound:
         return False  # the machine's own start names the engine-side cause
+    if content in _PROBED:
+        return _PROBED[content]
+    probe = run.client.containers.create(
+        image, ["/bin/true"], network_mode="none", labels=labels(run.run_id, **{"provsim.role": "probe"})
+    )
     try:
         chunks, _ = probe.get_archive(CLOUD_INIT_BINARY)
         for _ in chunks:  # a small script: read to the end so the connection is released
             pass
+        found = True
     except docker.errors.NotFound:
-        return False
+        found = False
     finally:
         probe.remove(force=True)
-    return True
+    _PROBED[content] = found
+    return found
+
+
+#: Answers by image id: an image's content never changes, and the base images are booted again and again.
+_PROBED: dict[str, bool] = {}

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "base-image": ("base_image", "build the Debian base image the Docker backend uses"),
     "baseline": ("baseline", "record every pipeline's expected outcome, or show what changed since it was recorded"),
     "steps": ("steps_catalogue", "list every sentence of the step library, with its parameters and an example"),
+    "rules": ("rules", "list every rule a finding can carry: id, what it checks, why, the fix and the source"),
 }
 
 

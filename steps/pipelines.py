@@ -252,6 +252,31 @@ def no_findings_as_grave_as(provsim_template: dict[str, TemplateCheck], severity
         raise AssertionError(check.shown([f.to_dict() for f in findings]))
 
 
+@then(parsers.re(r"rule (?P<rule>PSIM\d{3}) fires(?: at line (?P<line>\d+))?$"))
+def rule_fires(provsim_template: dict[str, TemplateCheck], rule: str, line: str | None) -> None:
+    """``Then rule <id> fires`` or ``Then rule <id> fires at line <n>`` (see ``provsim rules``).
+
+    Example: ``Then rule PSIM005 fires at line 24``
+    """
+    check = _check(provsim_template)
+    fired = check.report().fired()
+    if not any(rid == rule and (line is None or at == int(line)) for rid, at in fired):
+        where = f" at line {line}" if line else ""
+        raise AssertionError(check.shown(f"rule {rule} does not fire{where}; fired: {fired}"))
+
+
+@then(parsers.re(r"rule (?P<rule>PSIM\d{3}) does not fire$"))
+def rule_does_not_fire(provsim_template: dict[str, TemplateCheck], rule: str) -> None:
+    """``Then rule <id> does not fire``.
+
+    Example: ``Then rule PSIM105 does not fire``
+    """
+    check = _check(provsim_template)
+    fired = [item for item in check.report().fired() if item[0] == rule]
+    if fired:
+        raise AssertionError(check.shown(f"rule {rule} fires: {fired}"))
+
+
 @then(parsers.parse('reading the template fails with "{text}"'))
 def reading_fails(provsim_template: dict[str, TemplateCheck], text: str) -> None:
     """``Then reading the template fails with "<text>"``: a one-line :class:`ProvsimError`.

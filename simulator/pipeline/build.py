@@ -89,7 +89,7 @@ def simulate_build(pipeline: Pipeline, seed: int = 0, *, linux_agent: str | None
     evidence: list[str] = []
     agent = WAAGENT
     if pipeline.os_type is OsType.LINUX:
-        choice = linux_agent_of(pipeline, linux_agent)
+        choice = linux_agent_of(pipeline, linux_agent or pipeline.linux_agent)
         agent = choice.agent
         evidence.append(f"provisioning agent: {choice.why}")
     vm = create_build_vm(platform, pipeline.os_type, seed, agent)

@@ -23,14 +23,15 @@ from typing import Any
 
 from ..hygiene import inspect_image
 from ..model import OsState, OsType, Stage
-from ..rules import rule_id
 from ..outcome import Outcome
 from ..profile import generate_profile
+from ..rules import rule_id
 from ..stages import capture
 from .build import Build, simulate_build
 from .findings import Finding, Severity
 from .model import Pipeline, Target, TargetKind, Tool
 from .resolution import resolution_for
+from .suppress import unsilenced
 from .variables import PackerVariables
 
 
@@ -69,6 +70,15 @@ class PipelineReport:
     evidence: list[str]
     registrations: list[Registration] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+
+    def fired(self) -> list[tuple[str, int | None]]:
+        """Every rule this pipeline fires, with its line: the findings' and the failing known registrations'."""
+        fired = [(f.rule, f.location.line) for f in self.findings if f.rule is not None]
+        for registration in self.registrations:
+            if registration.known and not registration.outcome.succeeded:
+                timeout = registration.outcome.status.value == "provisioning_timeout"
+                fired.append(("PSIM001" if timeout else "PSIM002", registration.target.location.line))
+        return fired
 
     @property
     def succeeded(self) -> bool:
@@ -115,6 +125,10 @@ def report_build(build: Build, seed: int = 0, vhd_as: OsState | None = None) -> 
                 Severity.INFO, "no output is declared (no managed image, gallery or VHD)", pipeline.location, "PSIM017"
             )
         )
+    if build.failed_step is not None:
+        # The build stops at the failing step (its finding says so): Packer and AIB register nothing.
+        report.findings = unsilenced(report.findings)
+        return report
     for target in pipeline.targets:
         if target.kind is TargetKind.MANAGED_IMAGE and target.specialized:
             report.findings.append(
@@ -137,6 +151,7 @@ def report_build(build: Build, seed: int = 0, vhd_as: OsState | None = None) -> 
                 Registration(target, registered_as, outcome, resolution, known=is_known(target, vhd_as))
             )
     report.findings += hygiene_findings(build, report)
+    report.findings = unsilenced(report.findings)
     return report
 
 

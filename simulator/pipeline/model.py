@@ -134,5 +134,7 @@ class Pipeline:
     """Steps the template filters out for this source (``only``/``except``), with why: shown as warnings."""
     source_image: SourceImage | None = None
     """The platform image the build VM starts from, when the template names one."""
+    linux_agent: str | None = None
+    """The agent its Linux platform image provisions with, as its user stated it (``--linux-agent``)."""
     sensitive: frozenset[str] = frozenset()
     """Values that must never be shown (sensitive variables, secret settings): every output masks them."""

@@ -1,0 +1,23 @@
+Feature: Rules fire where the template shows the mistake
+  Every finding carries a rule id (`provsim rules` lists them with their sources), so a scenario
+  can assert that a rule fires, where, or that it does not.
+
+  Scenario: A deprovision without +user fires PSIM005 on its step
+    Given the AIB template "fixtures/aib/override-no-user.json"
+    Then rule PSIM005 fires
+    And rule PSIM002 does not fire
+
+  Scenario: The documented Ubuntu deprovision leaves cloud-init's sudo rule
+    Given the Packer template "fixtures/packer/web.pkr.hcl"
+    Then rule PSIM105 fires at line 25
+    And rule PSIM101 does not fire
+
+  Scenario: A clean pipeline fires nothing
+    Given the Packer template "fixtures/rules/clean-ubuntu.pkr.hcl"
+    Then there are no findings
+    And rule PSIM105 does not fire
+
+  Scenario: A never-deprovisioned CentOS image fails with its residue named
+    Given the Packer template "fixtures/packer/forgot-deprovision-centos.pkr.hcl"
+    Then rule PSIM002 fires
+    And rule PSIM101 fires

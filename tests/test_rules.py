@@ -1,0 +1,99 @@
+"""Every rule is documented, fires on its fixture, stays quiet on a clean pipeline, and can be silenced."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from provsim.pipeline.check import check_path
+from provsim.rules import RULES, rule
+
+from tests.conftest import CliRun
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+#: The fixture that fires each rule (the rule's own one in fixtures/rules/ where no other fixture does).
+FIRES = {
+    "PSIM001": "packer/specialized-but-deprovisioned.pkr.hcl",
+    "PSIM002": "packer/forgot-deprovision-centos.pkr.hcl",
+    "PSIM005": "aib/override-no-user.json",
+    "PSIM006": "containers/deprovision_fails_silently.pkr.hcl",
+    "PSIM007": "containers/generalizes.pkr.hcl",
+    "PSIM009": "aib/ubuntu.json",
+    "PSIM011": "aib/windows-override-no-generalize.json",
+    "PSIM012": "packer/windows-sysprep-shutdown.pkr.hcl",
+    "PSIM101": "packer/forgot-deprovision-centos.pkr.hcl",
+    "PSIM103": "packer/forgot-deprovision-centos.pkr.hcl",
+    "PSIM104": "packer/web.pkr.hcl",
+    "PSIM105": "packer/web.pkr.hcl",
+    "PSIM106": "packer/forgot-deprovision-centos.pkr.hcl",
+}
+#: Pipelines that fire nothing: one per OS type.
+CLEAN = {"linux": "rules/clean-ubuntu.pkr.hcl", "windows": "packer/windows.pkr.hcl"}
+WINDOWS_RULES = {"PSIM011", "PSIM012"}
+
+
+def fires(path: Path) -> set[str]:
+    return {rid for report in check_path(path) for rid, _ in report.fired()}
+
+
+def fixture_of(rule_id: str) -> Path:
+    return FIXTURES / FIRES.get(rule_id, f"rules/{rule_id}.pkr.hcl")
+
+
+@pytest.mark.parametrize("rule_id", [r.id for r in RULES])
+def test_every_rule_fires_on_its_fixture(rule_id: str) -> None:
+    assert rule_id in fires(fixture_of(rule_id))
+
+
+@pytest.mark.parametrize("rule_id", [r.id for r in RULES])
+def test_no_rule_fires_on_a_clean_pipeline(rule_id: str) -> None:
+    clean = CLEAN["windows" if rule_id in WINDOWS_RULES else "linux"]
+    assert rule_id not in fires(FIXTURES / clean)
+
+
+def test_every_rule_is_documented_with_its_source() -> None:
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids)) and ids == sorted(ids)
+    for r in RULES:
+        assert r.severity in ("error", "warning", "info")
+        assert all((r.summary, r.rationale, r.source, r.example, r.fix)), r.id
+        assert rule(r.name) is r
+
+
+def test_provsim_rules_lists_every_rule(provsim_cli: CliRun) -> None:
+    status, out, _ = provsim_cli("rules", "--format", "json")
+    listed = json.loads(out)["rules"]
+    assert status == 0 and [r["id"] for r in listed] == [r.id for r in RULES]
+    assert all(r["source"] for r in listed)
+
+
+def test_a_comment_silences_a_rule_on_one_step(tmp_path: Path) -> None:
+    template = (FIXTURES / "rules" / "PSIM003.pkr.hcl").read_text()
+    assert "PSIM003" in _fires_in(tmp_path, template)
+    silenced = template.replace(
+        '  provisioner "shell" {\n    inline = ["sudo apt',
+        '  # provsim: ignore PSIM003\n  provisioner "shell" {\n    inline = ["sudo apt',
+    )
+    assert silenced != template and "PSIM003" not in _fires_in(tmp_path, silenced)
+
+
+def test_a_file_comment_silences_a_rule_everywhere(tmp_path: Path) -> None:
+    template = (FIXTURES / "rules" / "PSIM003.pkr.hcl").read_text()
+    fired = _fires_in(tmp_path, "# provsim: ignore-file PSIM104, PSIM105\n" + template)
+    assert "PSIM003" in fired
+    assert not fired & {"PSIM104", "PSIM105"}
+
+
+def test_ignore_on_the_command_line(provsim_cli: CliRun) -> None:
+    path = str(FIXTURES / "packer" / "web.pkr.hcl")
+    _, out, _ = provsim_cli("check", path, "--format", "json", "--ignore", "PSIM105", "--ignore", "psim104")
+    assert [f for p in json.loads(out)["pipelines"] for f in p["findings"]] == []
+    status, out, err = provsim_cli("check", path, "--ignore", "PSIM999")
+    assert (status, out) == (2, "") and "PSIM999" in err and "provsim rules" in err
+
+
+def _fires_in(tmp_path: Path, text: str) -> set[str]:
+    path = tmp_path / "t.pkr.hcl"
+    path.write_text(text)
+    return fires(path)

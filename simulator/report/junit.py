@@ -32,7 +32,8 @@ def junit(documents: list[dict[str, Any]]) -> str:
                 properties,
                 "property",
                 name=f"finding.{number}",
-                value=f"{finding['severity']}: {finding['location']}: {finding['message']}",
+                value=f"{finding['severity']}{' ' + finding['id'] if finding.get('id') else ''}: "
+                f"{finding['location']}: {finding['message']}",
             )
         if document["os_state"] is None:
             counts["tests"] += 1
@@ -46,9 +47,9 @@ def junit(documents: list[dict[str, Any]]) -> str:
             case = ET.SubElement(suite, "testcase", classname=document["name"], name=name)
             if not registration.get("known", True):
                 counts["skipped"] += 1
-                ET.SubElement(case, "skipped", message="registered later by its user").text = (
-                    f"if registered so: {registration['status']}; say how with --register-vhd-as"
-                )
+                ET.SubElement(
+                    case, "skipped", message="registered later by its user"
+                ).text = f"if registered so: {registration['status']}; say how with --register-vhd-as"
             elif registration["status"] != "succeeded":
                 counts["failures"] += 1
                 failure = ET.SubElement(

@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass
-
-from faker import Faker
+from typing import TYPE_CHECKING
 
 from .model import OsType
+
+if TYPE_CHECKING:  # Faker itself loads with the first profile: its import alone costs about 100 ms
+    from faker import Faker
 
 #: Windows NetBIOS computer names are at most 15 characters (FACTS.md section 4).
 WINDOWS_COMPUTER_NAME_MAX = 15
@@ -116,6 +118,8 @@ def _faker() -> Faker:
     # One instance, reseeded per profile: making a Faker costs about 1 ms, and a template with a thousand
     # outputs needs thousands of profiles. Seeding replaces the instance's random state, so reuse changes nothing.
     if not _FAKERS:
+        from faker import Faker
+
         _FAKERS.append(Faker())
     return _FAKERS[0]
 

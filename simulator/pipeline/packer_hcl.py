@@ -112,11 +112,11 @@ def parse_hcl_raw(path: Path, text: str, *, quote: bool = True) -> dict[str, Any
     ``quote``: a syntax error may quote the offending text; not for var files, which hold
     secrets whose variables are not known to be sensitive until the template is read.
     """
-    import hcl2  # a heavy import: only when an HCL file is read
+    from .hcl_grammar import loads  # python-hcl2 and Lark load only when an HCL file is read
 
     _check_size_and_depth(path, text)
     try:
-        document: dict[str, Any] = hcl2.loads(text)
+        document: dict[str, Any] = loads(text)
     except RecursionError:
         raise ProvsimError(f"{path}: nested too deeply to read; no template nests like that, fix the file") from None
     except Exception as error:  # lark raises several types; all mean "not valid HCL"

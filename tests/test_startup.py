@@ -1,0 +1,102 @@
+"""What a start of provsim imports: nothing heavy before it is needed.
+
+Checked by module name in a fresh interpreter (``sys.modules`` after the
+command), never by time: timings are benchmarks' business
+(``benchmarks/check_speed.py``, ``benchmarks/suite_speed.py``). Each of
+these costs 20-130 ms when imported (``python -X importtime``): Faker (the
+OS profiles), python-hcl2 and Lark (HCL templates), the Docker SDK and
+testinfra (the Docker backend), tree-sitter (scripts).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("faker", "hcl2", "lark", "docker", "testinfra", "tree_sitter", "tree_sitter_bash", "tree_sitter_powershell")
+
+CLI = """\
+import contextlib, io, json, sys
+from provsim.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    try:
+        status = main(sys.argv[1:])
+    except SystemExit as leave:
+        status = leave.code
+print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
+"""
+
+PYTEST = """\
+import json, sys
+import pytest
+
+class Loaded:
+    def pytest_sessionfinish(self):
+        self.modules = sorted(sys.modules)
+
+loaded = Loaded()
+status = pytest.main(sys.argv[1:], plugins=[loaded])
+print(json.dumps({"status": int(status), "modules": loaded.modules}))
+"""
+
+
+def loaded_after(script: str, *argv: str, cwd: Path = ROOT) -> tuple[int, set[str]]:
+    """The exit status and the top-level names of the modules a fresh interpreter holds after ``script``."""
+    result = subprocess.run(
+        [sys.executable, "-c", script, *argv], cwd=cwd, capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.stdout, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    return report["status"], set(report["modules"])
+
+
+def heavy(modules: set[str]) -> set[str]:
+    return {name for name in HEAVY if name in modules}
+
+
+def test_help_imports_nothing_heavy() -> None:
+    status, modules = loaded_after(CLI, "--help")
+    assert status == 0
+    assert heavy(modules) == set()
+
+
+def test_check_help_imports_nothing_heavy() -> None:
+    status, modules = loaded_after(CLI, "check", "--help")
+    assert status == 0
+    assert heavy(modules) == set()
+
+
+@pytest.mark.parametrize("template", ["fixtures/packer/linux-vhd.json", "fixtures/aib/windows-arm.json"])
+def test_check_of_a_json_template_leaves_hcl_and_the_engine_alone(template: str) -> None:
+    """A JSON template needs no HCL grammar and no engine. Faker does load: a check creates VMs with OS profiles."""
+    status, modules = loaded_after(CLI, "check", template)
+    assert status in (0, 1)
+    assert heavy(modules) & {"hcl2", "lark", "docker", "testinfra"} == set()
+
+
+def test_check_of_an_hcl_template_loads_the_grammar_but_not_the_engine() -> None:
+    status, modules = loaded_after(CLI, "check", "fixtures/packer/web.pkr.hcl")
+    assert status in (0, 1)
+    assert {"hcl2", "lark"} <= modules
+    assert heavy(modules) & {"docker", "testinfra"} == set()
+
+
+def test_the_plugin_registers_without_the_engine_parts(tmp_path: Path) -> None:
+    """pytest with provsim's plugin: its steps and fixtures, but no Docker SDK, testinfra or container module.
+
+    Faker's and testinfra's own pytest plugins are turned off: they import their packages whatever provsim does.
+    """
+    (tmp_path / "test_nothing.py").write_text("def test_nothing():\n    pass\n")
+    status, modules = loaded_after(
+        PYTEST, "-q", "-p", "no:cacheprovider", "-p", "no:faker", "-p", "no:pytest11.testinfra", cwd=tmp_path
+    )
+    assert status == 0
+    assert "provsim.steps.plugin" in modules
+    assert heavy(modules) == set()
+    # provsim.containers.engine is labels and settings only (it imports the SDK inside its functions).
+    assert {name for name in modules if name.startswith("provsim.containers.")} <= {"provsim.containers.engine"}

@@ -9,7 +9,7 @@ reasons are prose, line numbers shift when a comment is added, absolute paths
 differ between checkouts.
 
 A finding is kept as a *key*: its severity, its file and its stable id when
-it has one (``hygiene.leftover-user``), else its message with line and column
+it has one (``PSIM101``, see ``provsim rules``), else its message with line and column
 numbers (``web.pkr.hcl:12:3``), step numbers (``shell provisioner #3``) and
 the checkout's own folder taken out. Moving a step keeps the key; rewording
 a message without an id (after a provsim upgrade) shows as one finding gone
@@ -136,9 +136,9 @@ def finding_key(finding: dict[str, Any], base: Path) -> str:
     >>> finding_key({"severity": "error", "location": "C:\\Deprovision.ps1:1",
     ...     "message": "sysprep without /generalize: the image keeps this machine's SID"}, Path("/repo"))
     "error C:\\Deprovision.ps1: sysprep without /generalize: the image keeps this machine's SID"
-    >>> finding_key({"severity": "warning", "location": "/repo/web.pkr.hcl:1", "id": "hygiene.leftover-user",
+    >>> finding_key({"severity": "warning", "location": "/repo/web.pkr.hcl:1", "id": "PSIM101",
     ...     "message": "image hygiene: login accounts of the source VM remain: 'azureuser'"}, Path("/repo"))
-    'warning web.pkr.hcl: hygiene.leftover-user'
+    'warning web.pkr.hcl: PSIM101'
     """
     location = _POSITION.sub("", relative(str(finding["location"]), base))
     if finding.get("id"):

@@ -243,3 +243,18 @@ def test_the_sentence_with_a_missing_baseline_is_one_line(pytester: pytest.Pytes
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*main.json: no baseline there; record it with 'provsim baseline record*"])
     result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_the_options_that_change_outcomes_are_recorded_with_the_baseline(provsim_cli: CliRun, checkout: Path) -> None:
+    """The command to record again repeats them, so the new baseline reads the pipelines the same way."""
+    argv = ["images", "--var", "image_version=2.0.0", "--register-vhd-as", "generalized", "--linux-agent", "waagent"]
+    assert provsim_cli("baseline", "record", *argv, "-o", "main.json")[0] == 0
+    recorded = json.loads((checkout / "main.json").read_text())
+    assert recorded["recorded_with"] == argv
+    assert (
+        "managed_image:web-2.0.0 captured as generalized"
+        in recorded["pipelines"]["images/web.pkr.hcl (packer web)"]["registrations"]
+    )
+    status, out, _ = provsim_cli("baseline", "diff", "images", "--against", "main.json")
+    assert status == 1 and "managed_image:web-1.0.0 captured as generalized: absent -> succeeded" in out
+    assert provsim_cli("baseline", "diff", *argv, "--against", "main.json")[0] == 0

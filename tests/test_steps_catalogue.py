@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -122,9 +122,25 @@ def undocumented() -> None:
 '''
 
 
-def test_a_module_added_to_the_plugin_is_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "provsim_extra_steps.py").write_text(NEW_STEPS)
+@pytest.fixture
+def step_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], None]]:
+    """Write a module of steps that can be imported, and forget it after the test."""
     monkeypatch.syspath_prepend(str(tmp_path))
+    written: list[str] = []
+
+    def write(name: str, text: str) -> None:
+        (tmp_path / f"{name}.py").write_text(text)
+        written.append(name)
+
+    yield write
+    for name in written:
+        sys.modules.pop(name, None)
+
+
+def test_a_module_added_to_the_plugin_is_listed(
+    step_module: Callable[[str, str], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    step_module("provsim_extra_steps", NEW_STEPS)
     plugin = __import__("provsim.steps.plugin", fromlist=["pytest_plugins"])
     monkeypatch.setattr(plugin, "pytest_plugins", [*plugin.pytest_plugins, "provsim_extra_steps"])
     added = [s for s in catalogue() if s.module == "provsim_extra_steps"]
@@ -137,14 +153,16 @@ def test_a_module_added_to_the_plugin_is_listed(tmp_path: Path, monkeypatch: pyt
     )
 
 
-def test_an_example_the_parser_does_not_match_is_not_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "provsim_stale_steps.py").write_text(
+def test_an_example_the_parser_does_not_match_is_not_shown(
+    step_module: Callable[[str, str], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    step_module(
+        "provsim_stale_steps",
         "from pytest_bdd import parsers, then\n\n"
         "@then(parsers.parse('the image is named {name}'))\n"
         "def named(name: str) -> None:\n"
-        '    """Example: ``Then the image is called web``"""\n'
+        '    """Example: ``Then the image is called web``"""\n',
     )
-    monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(steps_catalogue, "step_modules", lambda: [__import__("provsim_stale_steps")])
     (stale,) = catalogue()
     assert stale.example is None and stale.parameters[0].example is None

@@ -53,6 +53,11 @@ def _reading_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("generalized", "specialized"),
         help="how you will register the VHD outputs (without it both ways are recorded)",
     )
+    parser.add_argument(
+        "--linux-agent",
+        choices=("cloud-init", "waagent"),
+        help="the agent the Linux platform image provisions with, when the template cannot tell",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -89,7 +94,11 @@ def check_documents(args: argparse.Namespace) -> list[dict[str, Any]]:
 
     variables = parse_variables(args.var, args.var_file)
     vhd_as = OsState(args.register_vhd_as) if args.register_vhd_as else None
-    reports = [report for path in args.paths for report in check_path(Path(path), variables, 0, vhd_as)]
+    reports = [
+        report
+        for path in args.paths
+        for report in check_path(Path(path), variables, 0, vhd_as, linux_agent=args.linux_agent)
+    ]
     secrets = frozenset(value for report in reports for value in report.pipeline.sensitive)
     # A baseline is committed to the repository: no sensitive value may reach it, even inside a target's name.
     return [masked(report.to_dict(), secrets) for report in reports]
@@ -130,4 +139,6 @@ def reading_options(args: argparse.Namespace) -> list[str]:
         options += ["--var-file", str(file)]
     if args.register_vhd_as:
         options += ["--register-vhd-as", args.register_vhd_as]
+    if args.linux_agent:
+        options += ["--linux-agent", args.linux_agent]
     return options

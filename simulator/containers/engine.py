@@ -96,11 +96,10 @@ def unreachable_reason() -> str | None:
 
 
 def no_engine_message(why: str) -> str:
-    """The one line a user sees when no engine answers, naming the engine that was tried."""
-    return (
-        f"no Docker engine reachable at {where()}: {why}; start dockerd, or point DOCKER_HOST "
-        "(or DOCKER_CONTEXT) at an engine"
-    )
+    """The one line a user sees when no engine answers; it names the engine tried unless it is the local socket."""
+    tried = where()
+    named = "" if tried == LOCAL_SOCKET else f" (tried {tried})"
+    return f"no Docker engine reachable: {why}; start dockerd or set DOCKER_HOST{named}"
 
 
 def connect() -> Any:
@@ -123,7 +122,11 @@ def where(environment: Mapping[str, str] | None = None) -> str:
     context = _context_name(env)
     if context != "default":
         return f"the Docker context {context!r}"
-    return "the local socket (unix:///var/run/docker.sock)"
+    return LOCAL_SOCKET
+
+
+#: What :func:`where` says when nothing names an engine: the SDK's default (``docker/constants.py``).
+LOCAL_SOCKET = "the local socket (unix:///var/run/docker.sock)"
 
 
 def _client(timeout: int) -> Any:

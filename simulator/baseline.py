@@ -104,8 +104,9 @@ class Change:
     ``finding "<key>"`` or ``the pipeline`` (added or gone)."""
     before: str
     after: str
-    resolution: str | None = None
-    """What to change in the pipeline, when a registration now fails (from ``provsim check``)."""
+    detail: str | None = None
+    """What ``provsim check`` says now: the resolution of a registration that now fails, the location and
+    message of a finding now present (a key alone says which rule, not what it found)."""
 
     def __str__(self) -> str:
         return f"{self.pipeline}: {self.item}: {self.before} -> {self.after}"
@@ -116,7 +117,7 @@ class Change:
             "item": self.item,
             "from": self.before,
             "to": self.after,
-            "resolution": self.resolution,
+            "detail": self.detail,
         }
 
 
@@ -189,15 +190,28 @@ def record(documents: list[dict[str, Any]], base: Path, recorded_with: tuple[str
     )
 
 
+def details_of(documents: list[dict[str, Any]], base: Path) -> dict[str, dict[str, str]]:
+    """Pipeline -> registration or finding key -> what ``provsim check`` says of it now (see :attr:`Change.detail`)."""
+    details: dict[str, dict[str, str]] = {}
+    for document in documents:
+        said = details.setdefault(pipeline_name(document, base), {})
+        for registration in document["registrations"]:
+            if registration.get("resolution") and registration["status"] != "succeeded":
+                said.setdefault(registration_name(registration), f"resolution: {registration['resolution']}")
+        for finding in document["findings"]:
+            where = relative(str(finding["location"]), base)
+            said.setdefault(finding_key(finding, base), f"{where}: {relative(str(finding['message']), base)}")
+    return details
+
+
 def diff(
-    baseline: Baseline, current: Baseline, *, resolutions: dict[str, dict[str, str]] | None = None, only: bool = False
+    baseline: Baseline, current: Baseline, *, details: dict[str, dict[str, str]] | None = None, only: bool = False
 ) -> list[Change]:
     """What changed from ``baseline`` to ``current``, pipeline by pipeline, in a stable order.
 
     ``only``: compare only the pipelines of ``current`` (a scenario checks one
-    template against a baseline of many). ``resolutions``: pipeline ->
-    registration -> the current resolution, shown with a registration that
-    now fails.
+    template against a baseline of many). ``details``: from :func:`details_of`,
+    what to show under a registration that now fails and a finding now present.
     """
     changes: list[Change] = []
     for name in sorted(set(baseline.pipelines) | set(current.pipelines)):
@@ -209,11 +223,11 @@ def diff(
         if before is None:
             changes.append(Change(name, "the pipeline", "absent", "present"))
             continue
-        changes += _pipeline_changes(name, before, after, (resolutions or {}).get(name, {}))
+        changes += _pipeline_changes(name, before, after, (details or {}).get(name, {}))
     return changes
 
 
-def _pipeline_changes(name: str, before: Expected, after: Expected, resolutions: dict[str, str]) -> list[Change]:
+def _pipeline_changes(name: str, before: Expected, after: Expected, details: dict[str, str]) -> list[Change]:
     changes = []
     if before.os_type != after.os_type:
         changes.append(Change(name, "OS type", before.os_type, after.os_type))
@@ -223,11 +237,13 @@ def _pipeline_changes(name: str, before: Expected, after: Expected, resolutions:
         was = before.registrations.get(registration, "absent")
         now = after.registrations.get(registration, "absent")
         if was != now:
-            changes.append(Change(name, registration, was, now, resolutions.get(registration)))
+            detail = details.get(registration) if now not in ("succeeded", "absent") else None
+            changes.append(Change(name, registration, was, now, detail))
     was_found, now_found = Counter(before.findings), Counter(after.findings)
     for key in sorted(set(was_found) | set(now_found)):
         if was_found[key] != now_found[key]:
-            changes.append(Change(name, f'finding "{key}"', _times(was_found[key]), _times(now_found[key])))
+            detail = details.get(key) if now_found[key] else None
+            changes.append(Change(name, f'finding "{key}"', _times(was_found[key]), _times(now_found[key]), detail))
     return changes
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from provsim import ProvsimError
-from provsim.baseline import diff, load, record
+from provsim.baseline import details_of, diff, load, record
 from provsim.commands.check import masked
 from provsim.steps.pipelines import TemplateCheck
 from pytest_bdd import parsers, then
@@ -47,14 +47,14 @@ def matches_the_baseline(provsim_template: dict[str, TemplateCheck], request: py
     except ProvsimError as error:  # bad input, not a bug: one line, no traceback
         pytest.fail(str(error), pytrace=False)
     # Only this template's pipelines: the baseline may hold a whole repository's.
-    changes = diff(recorded, record(documents, base=root), only=True)
+    changes = diff(recorded, record(documents, base=root), details=details_of(documents, root), only=True)
     if changes:
         # The paths it was recorded from, not this template alone: that would drop the baseline's other pipelines.
         again = shlex.join(["provsim", "baseline", "record", *(recorded.recorded_with or ["PATH..."]), "-o", path])
         raise AssertionError(
             check.shown(
                 "the pipeline no longer does what the baseline recorded:\n"
-                + "\n".join(str(change) for change in changes)
+                + "\n".join(str(change) + (f"\n  {change.detail}" if change.detail else "") for change in changes)
                 + f"\nif the change is intended, record the baseline again (from {root}): {again}"
             )
         )

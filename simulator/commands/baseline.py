@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         count = len(current.pipelines)
         print(f"provsim baseline: recorded {count} pipeline{'' if count == 1 else 's'} in {args.output}")
         return 0
-    changes = baseline.diff(recorded, current, resolutions=_resolutions(documents))
+    changes = baseline.diff(recorded, current, details=baseline.details_of(documents, Path.cwd()))
     if args.format == "json":
         print(json.dumps({"baseline": str(args.against), "changes": [c.to_dict() for c in changes]}, indent=2))
     else:
@@ -104,17 +104,6 @@ def check_documents(args: argparse.Namespace) -> list[dict[str, Any]]:
     return [masked(report.to_dict(), secrets) for report in reports]
 
 
-def _resolutions(documents: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
-    from ..baseline import pipeline_name, registration_name
-
-    return {
-        pipeline_name(document, Path.cwd()): {
-            registration_name(r): r["resolution"] for r in document["registrations"] if r["resolution"]
-        }
-        for document in documents
-    }
-
-
 def render_changes(changes: list[Change], args: argparse.Namespace) -> str:
     """One line per change (``pipeline: registration: from -> to``), then one line of verdict."""
     if not changes:
@@ -122,8 +111,8 @@ def render_changes(changes: list[Change], args: argparse.Namespace) -> str:
     lines = []
     for change in changes:
         lines.append(str(change))
-        if change.resolution and change.after not in ("succeeded", "absent"):
-            lines.append(f"  resolution: {change.resolution}")
+        if change.detail:
+            lines.append(f"  {change.detail}")
     again = shlex.join(["provsim", "baseline", "record", *reading_options(args), "-o", str(args.against)])
     noun = "change" if len(changes) == 1 else "changes"
     lines.append(f"provsim baseline: {len(changes)} {noun} against {args.against}; if intended, record again: {again}")

@@ -8,12 +8,13 @@ else is left out because it moves without the pipeline changing: evidence and
 reasons are prose, line numbers shift when a comment is added, absolute paths
 differ between checkouts.
 
-A finding is kept as a *key*: its severity, its file and its stable id when
-it has one (``PSIM101``, see ``provsim rules``), else its message with line and column
-numbers (``web.pkr.hcl:12:3``), step numbers (``shell provisioner #3``) and
-the checkout's own folder taken out. Moving a step keeps the key; rewording
-a message without an id (after a provsim upgrade) shows as one finding gone
-and one new one.
+A finding is kept as a *key*: its severity, its file and its rule's stable
+id (``PSIM101``, see ``provsim rules``), or for a finding without one its
+message with line and column numbers (``web.pkr.hcl:12:3``), step numbers
+(``shell provisioner #3``) and the checkout's own folder taken out. Moving a
+step keeps the key; rewording a message without an id (after a provsim
+upgrade) shows as one finding gone and one new one. What a finding says now
+is shown beside its key by ``diff`` (:func:`details_of`), never kept.
 
     >>> documents = [{"path": "/repo/web.pkr.hcl", "name": "web", "tool": "packer", "os_type": "linux",
     ...     "os_state": "generalized", "registrations": [{"target": "managed_image:web-1.0.0",

@@ -65,7 +65,8 @@ def main() -> None:
                     parts[step] += seconds
                 if number == args.repeat - 1:
                     # cloud-init's own account, from its log: each stage's seconds, then the slowest modules.
-                    stages = "cloud-init analyze show 2>&1 | grep -E 'Finished stage|Total Time'"
+                    top = r"Finished stage: \((init-local|init-network|modules-config|modules-final)\)|Total Time"
+                    stages = f"cloud-init analyze show 2>&1 | grep -E '{top}'"
                     blame = booted.machine.disk.run(f"{stages}; cloud-init analyze blame 2>&1 | head -12")[1]
     n = args.repeat
     print(f"VM creation from the cloud-init image (mean of {n}): {totals['cloud-init'] / n:.2f} s")

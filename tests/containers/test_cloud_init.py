@@ -151,3 +151,17 @@ def test_specialized_build_vm_captured_as_generalized_gets_the_new_profile(
     # The build user is residue: still there, with its sudo rule.
     assert read_facts(vm.machine.disk, build_profile.admin_username).sudo_rule
     assert any("unique identifier has changed" in text for text in vm.outcome.timeline.texts())
+
+
+def test_the_vm_cannot_change_its_firmware_or_media_and_holds_no_sys_admin(
+    docker_run: Any, cloud_init_image: str
+) -> None:
+    hardware = VmHardware.for_run(docker_run)
+    machine = docker_run.machine(cloud_init_image, "vm", hardware.volumes())
+    hardware.set_instance_id("0f0e0d0c-0b0a-4908-8706-050403020100")
+    disk = machine.disk
+    assert disk.read_text("/sys/class/dmi/id/product_uuid") == "0f0e0d0c-0b0a-4908-8706-050403020100\n"
+    for path in ("/sys/class/dmi/id/product_uuid", "/sys/class/dmi/id/new", f"{SEED_FOLDER}/ovf-env.xml"):
+        assert disk.run(f"echo x > {path}")[0] != 0, path
+    effective = int(disk.must("awk '/^CapEff/ {print $2}' /proc/self/status").strip(), 16)
+    assert not effective & (1 << 21), "CAP_SYS_ADMIN"

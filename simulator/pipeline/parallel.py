@@ -19,11 +19,8 @@ shutdown) but dies on SIGTERM, which is how a pool's workers are ended.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from ..model import OsState
@@ -66,6 +63,9 @@ def check_documents(
     # before the workers are forked with it, instead of once in every worker.
     documents = _check_chunk(pipelines[:1], seed, vhd_as)
     chunks = list(_chunks(pipelines[1:], workers * CHUNKS_PER_WORKER))
+    # Imported here: multiprocessing and the executor cost a check of one template 40-50 ms.
+    from concurrent.futures import ProcessPoolExecutor
+
     executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_signals)
     try:
         for done in executor.map(_check_chunk, chunks, [seed] * len(chunks), [vhd_as] * len(chunks)):
@@ -111,12 +111,16 @@ def _chunks(pipelines: Sequence[Pipeline], count: int) -> Iterator[list[Pipeline
 
 def _context() -> Any:
     # fork: a worker starts with provsim, Faker and the parsers already imported (spawn would import them again).
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
 def _worker_signals() -> None:
     """Ctrl-C and SIGHUP are the calling process's to handle; SIGTERM ends a worker, as the pool expects."""
+    import signal
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_IGN)

@@ -2,8 +2,9 @@
 
 First boots of provsim's cloud-init base image: generalized with provisioning
 media, specialized (captured after a boot, a new instance id, no media), the
-same VM again, cloud-init switched off by ``/etc/cloud/cloud-init.disabled``,
-and a build VM captured without deprovision. About a minute in all on a quiet
+same VM again, cloud-init switched off by ``/etc/cloud/cloud-init.disabled``
+(alone, and in a deprovisioned image: a provisioning timeout), and a build VM
+captured without deprovision. About a minute and a half in all on a quiet
 machine with the image built (each VM boot is about 5 s of cloud-init; building
 the image once, about 90 s).
 """
@@ -23,7 +24,7 @@ from provsim.containers.cloud_init import (
     image_has_cloud_init,
     read_facts,
 )
-from provsim.containers.stages import capture
+from provsim.containers.stages import capture, waagent_deprovision
 from provsim.guest.agent_config import CLOUD_INIT_DISABLED_FILE
 from provsim.guest.cloud_init import WAAGENT_OVF_ENV
 from provsim.model import OsState, OsType
@@ -165,3 +166,18 @@ def test_the_vm_cannot_change_its_firmware_or_media_and_holds_no_sys_admin(
         assert disk.run(f"echo x > {path}")[0] != 0, path
     effective = int(disk.must("awk '/^CapEff/ {print $2}' /proc/self/status").strip(), 16)
     assert not effective & (1 << 21), "CAP_SYS_ADMIN"
+
+
+def test_deprovisioned_image_with_cloud_init_switched_off_times_out(docker_run: Any, cloud_init_image: str) -> None:
+    """waagent in cloud-init mode waits for the ovf-env.xml a disabled cloud-init never copies (WALinuxAgent #2144)."""
+    build_profile = generate_profile(OsType.LINUX, 17, role="build")
+    platform = Platform(seed=17)
+    build_vm = boot(docker_run, platform, _platform_image(cloud_init_image), build_profile, role="build")
+    assert build_vm.outcome.succeeded, build_vm.outcome.reason
+    build_vm.machine.disk.write_text(CLOUD_INIT_DISABLED_FILE, "")
+    waagent_deprovision(build_vm.machine)
+    image, _ = capture(docker_run, build_vm.machine, build_vm.vm, OsState.GENERALIZED)
+    vm = boot(docker_run, platform, image, generate_profile(OsType.LINUX, 18, role="vm"))
+    assert vm.outcome.status.value == "provisioning_timeout", vm.outcome.reason
+    assert vm.cloud_init is not None and vm.cloud_init.stages == []
+    assert not vm.machine.disk.exists(WAAGENT_OVF_ENV)

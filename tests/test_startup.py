@@ -77,6 +77,7 @@ def test_check_of_a_json_template_leaves_hcl_and_the_engine_alone(template: str)
     status, modules = loaded_after(CLI, "check", template)
     assert status in (0, 1)
     assert heavy(modules) & {"hcl2", "lark", "docker", "testinfra"} == set()
+    assert "multiprocessing" not in modules  # the process pool is for many pipelines only
 
 
 def test_check_of_an_hcl_template_loads_the_grammar_but_not_the_engine() -> None:

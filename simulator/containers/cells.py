@@ -48,15 +48,17 @@ class ContainerCell(CreatedVm):
     evidence: DiskEvidence
 
 
-def platform_image(run: Run) -> ContainerImage:
-    """The base image, as the platform offers it: a generalized Marketplace image."""
-    return ContainerImage(run.base_image, OsType.LINUX, OsState.GENERALIZED, None)
+def platform_image(run: Run, tag: str | None = None) -> ContainerImage:
+    """The base image (or its variant ``tag``), as the platform offers it: a generalized Marketplace image."""
+    return ContainerImage(tag or run.base_image, OsType.LINUX, OsState.GENERALIZED, None)
 
 
-def create_build_vm(run: Run, platform: Platform, seed: int, budget: RealBudget = DEFAULT_BUDGET) -> BuildVm:
-    """A build VM: the base image booted with a Faker OS profile, provisioned by the guest agent."""
+def create_build_vm(
+    run: Run, platform: Platform, seed: int, budget: RealBudget = DEFAULT_BUDGET, *, image: str | None = None
+) -> BuildVm:
+    """A build VM: the base image (or ``image``) booted with a Faker OS profile, provisioned by its agents."""
     profile = generate_profile(OsType.LINUX, seed, role="build")
-    started = boot(run, platform, platform_image(run), profile, role=BUILD_ROLE, budget=budget)
+    started = boot(run, platform, platform_image(run, image), profile, role=BUILD_ROLE, budget=budget)
     if not started.outcome.succeeded:
         raise ProvsimError(f"the build VM did not provision: {started.outcome.reason}")
     return BuildVm(started.machine, started.vm, profile.admin_username)

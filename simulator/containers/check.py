@@ -21,11 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ProvsimError
+from ..marketplace import CLOUD_INIT
 from ..model import OsState, OsType
 from ..outcome import SourceVm
+from ..pipeline.build import linux_agent_of
 from ..pipeline.check import registrations_of as registrations_by_tool
 from ..pipeline.model import Pipeline, Target
 from ..platform import AllottedTime, Platform
+from . import base_image
 from .boot import ContainerImage, CreatedVm, RealBudget, create_vm
 from .cells import create_build_vm
 from .cleanup import Run
@@ -138,8 +141,13 @@ def check_pipeline(
             "its deprovision are the same, package names and stock files may differ"
         )
         say(f"{pipeline.name}: {result.notes[-1]}")
-    say(f"{pipeline.name}: creating the build VM (run {run.run_id})")
-    build_vm = create_build_vm(run, platform, seed, budget or RealBudget())
+    build_image = run.base_image
+    choice = linux_agent_of(pipeline)
+    if choice.agent == CLOUD_INIT:
+        # The memory backend's build VM has cloud-init for this platform image: so must the container's.
+        build_image = base_image.ensure_cloud_init(run.client, progress=say)
+    say(f"{pipeline.name}: creating the build VM from {build_image} ({choice.why}; run {run.run_id})")
+    build_vm = create_build_vm(run, platform, seed, budget or RealBudget(), image=build_image)
     runner = StepRunner(build_vm.machine.disk, pipeline, build_vm.user, skip=skip, step_timeout=step_timeout)
     result.steps = runner.run_all(
         lambda step_run: say(step_run.describe()),

@@ -63,6 +63,7 @@ class Build:
 
 def linux_agent_of(pipeline: Pipeline, stated: str | None = None) -> AgentChoice:
     """The agent the pipeline's platform image provisions with: as stated, from its SKU, or waagent (not known)."""
+    stated = stated or pipeline.linux_agent
     if stated is not None:
         if stated not in AGENTS:
             raise ProvsimError(f"unknown Linux provisioning agent {stated!r}: say one of {', '.join(AGENTS)}")
@@ -89,7 +90,7 @@ def simulate_build(pipeline: Pipeline, seed: int = 0, *, linux_agent: str | None
     evidence: list[str] = []
     agent = WAAGENT
     if pipeline.os_type is OsType.LINUX:
-        choice = linux_agent_of(pipeline, linux_agent or pipeline.linux_agent)
+        choice = linux_agent_of(pipeline, linux_agent)
         agent = choice.agent
         evidence.append(f"provisioning agent: {choice.why}")
     vm = create_build_vm(platform, pipeline.os_type, seed, agent)

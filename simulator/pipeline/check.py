@@ -188,7 +188,8 @@ def check_path(
     """
     from .detect import read_pipelines
 
-    return [
-        report_build(simulate_build(pipeline, seed, linux_agent=linux_agent), seed, vhd_as)
-        for pipeline in read_pipelines(path, variables)
-    ]
+    pipelines = read_pipelines(path, variables)
+    for pipeline in pipelines:
+        # Kept on the pipeline, so that the Docker backend boots the same agents as the memory backend.
+        pipeline.linux_agent = linux_agent or pipeline.linux_agent
+    return [report_build(simulate_build(pipeline, seed), seed, vhd_as) for pipeline in pipelines]

@@ -126,11 +126,18 @@ def test_docker_backend_without_an_engine_says_what_to_do(provsim_cli: CliRun, m
 @pytest.mark.container
 def test_docker_backend_catches_a_deprovision_that_fails_silently(provsim_cli: CliRun) -> None:
     path = FIXTURES / "containers" / "deprovision_fails_silently.pkr.hcl"
-    status, out, _ = provsim_cli("check", str(path), "--backend", "docker", "--format", "json")
+    # On a waagent-only image, the specialized OS keeps its identity: the seed's failure cell.
+    argv = ("check", str(path), "--backend", "docker", "--format", "json")
+    status, out, _ = provsim_cli(*argv, "--linux-agent", "waagent")
     (pipeline,) = json.loads(out)["pipelines"]
     assert status == 1 and pipeline["os_state"] == "specialized" and pipeline["backend"] == "docker"
     assert pipeline["registrations"][0]["error_code"] == "OSProvisioningClientError"
     assert any("provisioned present" in fact for fact in pipeline["evidence"])
+    # Debian 12 provisions with cloud-init: the real cloud-init sees a new instance and applies the profile anyway.
+    status, out, _ = provsim_cli(*argv)
+    (pipeline,) = json.loads(out)["pipelines"]
+    assert status == 0 and pipeline["os_state"] == "specialized"
+    assert "never deprovisioned" in pipeline["registrations"][0]["reason"]
 
 
 @pytest.mark.container

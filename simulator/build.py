@@ -13,6 +13,8 @@ machine's id; Windows: Setup complete), i.e. specialized until generalized.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .deprovision import SysprepOptions, sysprep, waagent_deprovision
 from .disk import Account, GuestDisk, MemoryDisk
 from .errors import ProvsimError
@@ -24,6 +26,22 @@ from .marketplace import CLOUD_INIT, WAAGENT
 from .model import OsState, OsType
 from .platform import Image, Platform, VirtualMachine
 from .profile import generate_profile
+
+#: The shape of OpenSSH's stock sshd_config as distributions ship it (the lines templates edit).
+STOCK_SSHD_CONFIG = """\
+Include /etc/ssh/sshd_config.d/*.conf
+#Port 22
+#PermitRootLogin prohibit-password
+#PubkeyAuthentication yes
+#PasswordAuthentication yes
+KbdInteractiveAuthentication no
+UsePAM yes
+X11Forwarding yes
+PrintMotd no
+AcceptEnv LANG LC_*
+Subsystem sftp /usr/lib/openssh/sftp-server
+ClientAliveInterval 120
+"""
 
 
 def platform_image(os_type: OsType, linux_agent: str = WAAGENT) -> Image:
@@ -37,6 +55,9 @@ def platform_image(os_type: OsType, linux_agent: str = WAAGENT) -> Image:
     disk = MemoryDisk(hostname="localhost.localdomain" if os_type is OsType.LINUX else "WIN-TEMPLATE")
     if os_type is OsType.LINUX:
         disk.write_text("/usr/sbin/waagent", "#!/usr/bin/python3\n# WALinuxAgent\n")
+        # Stock files templates edit with sed -i: every Azure Linux image ships them.
+        disk.write_text("/etc/ssh/sshd_config", STOCK_SSHD_CONFIG)
+        disk.write_text("/etc/ssh/ssh_config", "Host *\n    SendEnv LANG LC_*\n")
         if linux_agent == CLOUD_INIT:
             _install_cloud_init(disk)
         else:
@@ -55,9 +76,13 @@ def _install_cloud_init(disk: MemoryDisk) -> None:
     systemctl(disk, "enable", list(CLOUD_INIT_UNITS))
 
 
-def create_build_vm(platform: Platform, os_type: OsType, seed: int, linux_agent: str = WAAGENT) -> VirtualMachine:
-    """A provisioned build VM, as Packer's azure-arm builder or AIB would create it."""
+def create_build_vm(
+    platform: Platform, os_type: OsType, seed: int, linux_agent: str = WAAGENT, *, username: str | None = None
+) -> VirtualMachine:
+    """A provisioned build VM, as Packer's azure-arm builder or AIB would create it (as ``username``, when given)."""
     profile = generate_profile(os_type, seed, role="build")
+    if username is not None:
+        profile = replace(profile, admin_username=username)
     creation = platform.create_vm(platform_image(os_type, linux_agent), profile)
     if not creation.outcome.succeeded:  # pragma: no cover - a platform image always provisions
         raise ProvsimError(f"the build VM did not provision: {creation.outcome.reason}")

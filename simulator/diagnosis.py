@@ -31,6 +31,7 @@ class ProfileNotApplied:
     wanted_user: str
     found_name: str
     found_users: tuple[str, ...]
+    guest_said: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,21 @@ _AGENT_FIXES = (
         "'install udf /bin/true' (or 'blacklist udf') line from the image, and block udf after first boot instead.",
     ),
     (
+        "Provisioning is disabled",
+        "Set Provisioning.Agent=auto in /etc/waagent.conf (or waagent, on an image without cloud-init): any other "
+        "value, an empty one included, disables waagent's provisioning.",
+    ),
+    (
         "does not appear to be running",
         "waagent waits for cloud-init, which is switched off on the image: remove /etc/cloud/cloud-init.disabled "
         "and unmask or enable cloud-init's units, or set Provisioning.Agent=waagent once cloud-init is disabled.",
     ),
 )
+
+
+def is_agent_fix(resolution: str | None) -> bool:
+    """The resolution is about the agents on the image (their config), not the OS state or the registration."""
+    return resolution is not None and any(resolution == fix for _, fix in _AGENT_FIXES)
 
 
 def _agent_fix(guest_said: str) -> str | None:
@@ -92,6 +103,12 @@ def reason_for(symptom: Symptom) -> str:
             f"never reported ready, and the platform gave up after {symptom.allotted_minutes:g} minutes."
         )
     users = ", ".join(repr(u) for u in symptom.found_users) or "none"
+    if "Provisioning is disabled" in symptom.guest_said:
+        return (
+            "The image was registered as generalized, so the platform sent an OS profile, but waagent's provisioning "
+            "is disabled on the image (Provisioning.Agent is neither auto nor waagent) and cloud-init did not apply "
+            f"it either: the VM reported ready as {symptom.found_name!r} with accounts ({users})."
+        )
     return (
         "The image was registered as generalized, so the platform sent an OS profile "
         f"(computer name {symptom.wanted_name!r}, user {symptom.wanted_user!r}), but the new VM is "
@@ -105,6 +122,8 @@ def resolution_for(symptom: Symptom, stage: Stage | None, os_type: OsType) -> st
     tool = generalize_tool(os_type)
     if isinstance(symptom, AgentReportedFailure):
         return _agent_fix(symptom.guest_said) or "Read the guest agent's log (/var/log/waagent.log) on the image."
+    if isinstance(symptom, ProfileNotApplied) and _agent_fix(symptom.guest_said):
+        return _agent_fix(symptom.guest_said) or ""
     if isinstance(symptom, NoReadyReport):
         fix = _agent_fix(symptom.guest_said)
         if fix is not None and symptom.profile_sent:

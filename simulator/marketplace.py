@@ -43,19 +43,11 @@ def _canonical(offer: str, sku: str) -> str | None:
 
 
 def _redhat(offer: str, sku: str) -> str | None:
-    major, minor = _version(sku)
+    """RHEL, CentOS and Oracle Linux: cloud-init from 7.7 on (a SKU without a minor, ``7-lvm``, is the latest 7.x)."""
+    major, minor = _release(sku)
     if major is None:
         return None
-    return CLOUD_INIT if (major, minor or 0) >= (7, 7) else WAAGENT
-
-
-def _centos_like(offer: str, sku: str) -> str | None:
-    major, minor = _version(sku)
-    if major is None:
-        return None
-    if major == 6 or (major == 7 and (minor or 0) < 7):
-        return WAAGENT
-    return CLOUD_INIT
+    return CLOUD_INIT if (major, minor) >= (7, 7) else WAAGENT
 
 
 def _debian(offer: str, sku: str) -> str | None:
@@ -72,8 +64,8 @@ def _microsoft_linux(offer: str, sku: str) -> str | None:
 _RULES = {
     "canonical": _canonical,
     "redhat": _redhat,
-    "openlogic": _centos_like,
-    "oracle": _centos_like,
+    "openlogic": _redhat,
+    "oracle": _redhat,
     "debian": _debian,
     "microsoftcblmariner": _microsoft_linux,
 }
@@ -92,6 +84,28 @@ def agent_of(publisher: str, offer: str, sku: str) -> AgentChoice:
             "(say --linux-agent cloud-init if it does not)",
         )
     return AgentChoice(agent, True, f"{name} provisions with {agent} (Microsoft's list of cloud-init images)")
+
+
+#: A rolling SKU (``7-lvm``, ``8-gen2``) follows the latest minor release.
+_LATEST = 99
+
+
+def _release(sku: str) -> tuple[int | None, int]:
+    """A RHEL-family release from a SKU: ``7.6``, ``7_9-gen2``, ``76-gen2`` and ``ol76`` (7.6), ``lvm91`` (9.1),
+    ``6.10``; a major alone (``8-lvm``) is the latest of that major.
+
+    >>> _release("76-gen2"), _release("7-LVM"), _release("rhel-lvm91-gen2"), _release("6.10")
+    ((7, 6), (7, 99), (9, 1), (6, 10))
+    """
+    match = re.search(r"(?<![\d])(\d{1,3})(?:[._](\d{1,2}))?(?![\d])", sku)
+    if match is None:
+        return None, 0
+    digits, minor = match.group(1), match.group(2)
+    if minor is not None:
+        return int(digits), int(minor)
+    if len(digits) >= 2 and digits[0] in "6789":
+        return int(digits[0]), int(digits[1:])
+    return int(digits), _LATEST
 
 
 def _version(text: str) -> tuple[int | None, int | None]:

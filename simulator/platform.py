@@ -227,7 +227,8 @@ class Platform:
             f"the VM runs as '{disk.hostname()}', not as the OS profile's "
             f"'{profile.computer_name}': {ErrorCode.OS_PROVISIONING_CLIENT_ERROR.value}",
         )
-        return ProfileNotApplied(profile.computer_name, profile.admin_username, disk.hostname(), users)
+        said = " ".join(text for _, text in boot.log)
+        return ProfileNotApplied(profile.computer_name, profile.admin_username, disk.hostname(), users, said)
 
 
 #: What a VM created from a never-deprovisioned image inherits (the rest of the residue is renewed per instance).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from provsim import MemoryDisk, OsType, Platform, create_build_vm, generalize
 from provsim.guest.agent_config import (
@@ -18,6 +20,8 @@ from provsim.marketplace import agent_of
 from provsim.pipeline.model import Location
 from provsim.pipeline.scripts.shell import Context
 from provsim.pipeline.scripts.steps import run_command
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def cloud_init_build_vm(seed: int = 3) -> MemoryDisk:
@@ -42,6 +46,11 @@ def run(disk: MemoryDisk, command: str) -> int | None:
         ("Debian", "debian-12", "12-gen2", "cloud-init", True),
         ("Debian", "debian-10", "10", "waagent", True),
         ("MicrosoftCBLMariner", "azure-linux-3", "azure-linux-3", "cloud-init", True),
+        ("RedHat", "RHEL", "76-gen2", "waagent", True),
+        ("Oracle", "Oracle-Linux", "ol76-gen2", "waagent", True),
+        ("RedHat", "RHEL", "7lvm-gen2", "cloud-init", True),
+        ("RedHat", "RHEL", "7-RAW", "cloud-init", True),
+        ("RedHat", "rhel-byos", "rhel-lvm91-gen2", "cloud-init", True),
         ("SUSE", "sles-15-sp5", "gen2", "waagent", False),
         ("RedHat", "RHEL", "latest", "waagent", False),
     ],
@@ -118,3 +127,47 @@ def test_hygiene_of_a_deprovisioned_cloud_init_image() -> None:
     assert not found["hygiene.cloud-init-instance"].inherited and found["hygiene.sudoers-residue"].inherited
     assert run(disk, "sudo cloud-init clean") == 0 and run(disk, f"sudo rm -f {SUDOERS_FILE}") == 0
     assert inspect_image(disk) == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "mode"),
+    [
+        ("Provisioning.Agent=waagent#no cloud-init", "waagent"),
+        ('Provisioning.Agent="waagent"', "waagent"),
+        ("Provisioning.Agent=Waagent", "disabled"),
+        ("Provisioning.Agent=", "disabled"),
+        ("Provisioning.Agent=None", "cloud-init"),
+        ("Provisioning.Agent=auto\nProvisioning.Agent=cloud-init", "cloud-init"),
+    ],
+)
+def test_waagent_conf_is_read_as_waagent_reads_it(setting: str, mode: str) -> None:
+    """``common/conf.py``: cut at '#', quotes stripped, case kept, 'None' is unset, the last line wins."""
+    disk = cloud_init_build_vm()
+    disk.write_text(WAAGENT_CONF, setting + "\n")
+    assert handler_mode(disk) == mode
+
+
+def test_package_globs_and_a_mask_by_hand() -> None:
+    disk = cloud_init_build_vm()
+    assert run(disk, "sudo apt-get -y remove 'cloud-init*'") == 0 and cloud_init_unit_state(disk) == "not-found"
+    disk = cloud_init_build_vm()
+    assert run(disk, "sudo ln -sf /dev/null /etc/systemd/system/cloud-init-local.service") == 0
+    assert cloud_init_unit_state(disk) == "masked"
+
+
+def test_stock_ssh_config_is_on_every_image_and_the_build_user_is_packers() -> None:
+    vm = create_build_vm(Platform(seed=1), OsType.LINUX, 1, "cloud-init", username="packer")
+    assert isinstance(vm.disk, MemoryDisk) and vm.disk.user("packer") is not None
+    sed = "sudo sed -i 's/^#PasswordAuthentication.*/PasswordAuthentication no/' /etc/ssh/sshd_config"
+    assert run(vm.disk, sed) == 0
+    assert "PasswordAuthentication no" in (vm.disk.read_text("/etc/ssh/sshd_config") or "")
+
+
+def test_a_build_that_fails_registers_nothing_and_fails_ci(tmp_path: Path) -> None:
+    from provsim.pipeline.check import check_path
+
+    template = (FIXTURES / "rules" / "PSIM008.pkr.hcl").read_text()
+    (tmp_path / "t.pkr.hcl").write_text(template)
+    (report,) = check_path(tmp_path / "t.pkr.hcl")
+    assert report.build_failed and not report.registrations and not report.succeeded
+    assert report.to_dict()["os_state"] is None

@@ -96,6 +96,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="memory backend: build many pipelines in N processes (default: one per usable core)",
     )
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="drop the findings of this rule (see 'provsim rules'); repeat for more",
+    )
+    parser.add_argument(
+        "--linux-agent",
+        choices=("cloud-init", "waagent"),
+        default=None,
+        help="the agent the Linux platform image provisions with, when the template cannot tell (default: from "
+        "its publisher, offer and SKU)",
+    )
     parser.add_argument("--rootfs", metavar="TARBALL", help="check a root filesystem tarball (docker backend)")
     parser.add_argument("--os", choices=("linux",), dest="os_type", help="OS type of --rootfs")
 
@@ -132,15 +146,21 @@ def run(args: argparse.Namespace) -> int:
             raise ProvsimError(f"{report_file}: not a file in an existing folder; pass a path such as reports/x.xml")
     if args.jobs is not None and args.jobs < 1:
         raise ProvsimError(f"--jobs {args.jobs}: give a number of processes, 1 or more")
+    ignored = _ignored_rules(args.ignore)
     variables = parse_variables(args.var, args.var_file)
     vhd_as = OsState(args.register_vhd_as) if args.register_vhd_as else None
     # Read and simulate everything before printing anything: a bad input must not leave half a report.
     if args.backend == "docker" or args.rootfs:
-        reports = [report for path in args.paths for report in check_path(Path(path), variables, args.seed, vhd_as)]
+        reports = [
+            report
+            for path in args.paths
+            for report in check_path(Path(path), variables, args.seed, vhd_as, linux_agent=args.linux_agent)
+        ]
         secrets = frozenset(value for report in reports for value in report.pipeline.sensitive)
         documents = _docker_documents(args, reports, secrets, vhd_as)
     else:
         documents, secrets = _memory_documents(args, variables, vhd_as)
+    documents = [_without_ignored(document, ignored) for document in documents]
     # The last line of defence: whatever a reader, a finding or a step quoted, no sensitive value is printed.
     documents = [masked(document, secrets) for document in documents]
     write_reports(documents, junit_file=args.junit, sarif_file=args.sarif)
@@ -158,6 +178,25 @@ def run(args: argparse.Namespace) -> int:
     return exit_status(documents, args.fail_on)
 
 
+def _ignored_rules(given: list[str]) -> frozenset[str]:
+    """The rule ids of ``--ignore``, checked: an unknown one is a typo that would silence nothing."""
+    from ..rules import rule
+
+    ids = set()
+    for key in given:
+        try:
+            ids.add(rule(key).id)
+        except KeyError:
+            raise ProvsimError(f"--ignore {key}: no such rule; 'provsim rules' lists them (PSIM001 ...)") from None
+    return frozenset(ids)
+
+
+def _without_ignored(document: dict[str, Any], ignored: frozenset[str]) -> dict[str, Any]:
+    if not ignored:
+        return document
+    return {**document, "findings": [f for f in document["findings"] if f.get("id") not in ignored]}
+
+
 def _memory_documents(
     args: argparse.Namespace, variables: PackerVariables, vhd_as: OsState | None
 ) -> tuple[list[dict[str, Any]], frozenset[str]]:
@@ -166,6 +205,8 @@ def _memory_documents(
     from ..pipeline.parallel import check_documents
 
     pipelines = [pipeline for path in args.paths for pipeline in read_pipelines(Path(path), variables)]
+    for pipeline in pipelines:
+        pipeline.linux_agent = args.linux_agent
     secrets = frozenset(value for pipeline in pipelines for value in pipeline.sensitive)
     with _Progress.on_terminal(sys.stderr) as progress:
         documents = check_documents(pipelines, args.seed, vhd_as, jobs=args.jobs, progress=progress)
@@ -470,7 +511,8 @@ def render_text(report: dict[str, Any], *, colour: bool = False) -> str:
     if report["findings"]:
         lines.append("  findings:")
         lines += [
-            f"    {_paint(f['severity'], f['severity'], colour)}: {f['location']}: {f['message']}"
+            f"    {_paint(f['severity'], f['severity'], colour)}{' ' + f['id'] if f.get('id') else ''}: "
+            f"{f['location']}: {f['message']}"
             for f in report["findings"]
         ]
     return "\n".join(lines)

@@ -42,17 +42,33 @@ LOCAL_UNIT_MASK = "/etc/systemd/system/cloud-init-local.service"
 CLOUD_INIT_DISABLED_FILE = "/etc/cloud/cloud-init.disabled"
 MODPROBE_FOLDER = "/etc/modprobe.d"
 
-_AGENT_SETTING = re.compile(r"^\s*Provisioning\.Agent\s*=\s*(\S*)", re.MULTILINE)
 #: ``install udf /bin/true`` (CIS benchmark 1.1.1.x) and ``blacklist udf`` both stop the kernel from loading udf
 #: when ``mount -t udf`` asks for ``fs-udf`` (an alias of the module, which ``blacklist`` makes modprobe ignore).
 _UDF_OFF = re.compile(r"^\s*(?:install\s+udf\s+/(?:usr/)?bin/(?:true|false)|blacklist\s+udf)\s*$", re.MULTILINE)
 
 
 def provisioning_agent(disk: GuestDisk) -> str:
-    """``Provisioning.Agent`` as waagent reads it: the last setting in waagent.conf, ``auto`` when there is none."""
-    text = disk.read_text(WAAGENT_CONF) or ""
-    values = _AGENT_SETTING.findall(text)
-    return values[-1].lower() if values and values[-1] else "auto"
+    """``Provisioning.Agent`` exactly as waagent reads it (``azurelinuxagent/common/conf.py``, ``load``).
+
+    A line starting with ``#`` is a comment; the value is cut at the first ``#``
+    and stripped of spaces and double quotes; ``None`` means unset; the last
+    line wins; nothing is lower-cased (``Waagent`` is not ``waagent``).
+
+    >>> from provsim.disk import MemoryDisk
+    >>> disk = MemoryDisk()
+    >>> disk.write_text(WAAGENT_CONF, 'Provisioning.Agent="waagent" # alone\\n')
+    >>> provisioning_agent(disk)
+    'waagent'
+    """
+    value: str | None = None
+    for line in (disk.read_text(WAAGENT_CONF) or "").split("\n"):
+        if line.startswith("#") or "=" not in line:
+            continue
+        key, _, raw = line.partition("=")
+        if key.strip() == "Provisioning.Agent":
+            cleaned = raw.split("#")[0].strip('" ').strip()
+            value = None if cleaned == "None" else cleaned
+    return "auto" if value is None else value
 
 
 def cloud_init_installed(disk: GuestDisk) -> bool:

@@ -48,13 +48,17 @@ CLOUD_INIT_WAIT_SECONDS = 1800.0
 
 
 def handler_mode(disk: GuestDisk) -> str:
-    """waagent's provisioning handler for this disk: ``cloud-init``, ``waagent`` or ``disabled``."""
+    """waagent's provisioning handler for this disk: ``cloud-init``, ``waagent`` or ``disabled``.
+
+    ``factory.py`` picks the cloud-init handler for ``cloud-init``, or ``auto``
+    with cloud-init enabled; the default handler provisions only when
+    ``get_provision_enabled()``, i.e. the value is ``auto`` or ``waagent``
+    (``common/conf.py``): anything else, an empty value included, is disabled.
+    """
     setting = provisioning_agent(disk)
-    if setting == "auto":
-        return "cloud-init" if cloud_init_looks_enabled(disk) else "waagent"
-    if setting in ("cloud-init", "waagent"):
-        return setting
-    return "disabled"
+    if setting == "cloud-init" or (setting == "auto" and cloud_init_looks_enabled(disk)):
+        return "cloud-init"
+    return "waagent" if setting in ("auto", "waagent") else "disabled"
 
 
 class LinuxAgent:

@@ -93,7 +93,7 @@ def simulate_build(pipeline: Pipeline, seed: int = 0, *, linux_agent: str | None
         choice = linux_agent_of(pipeline, linux_agent)
         agent = choice.agent
         evidence.append(f"provisioning agent: {choice.why}")
-    vm = create_build_vm(platform, pipeline.os_type, seed, agent)
+    vm = create_build_vm(platform, pipeline.os_type, seed, agent, username=pipeline.build_user)
     build_user = vm.profile.admin_username if vm.profile else None
     findings = [
         Finding(

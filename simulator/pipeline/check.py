@@ -70,6 +70,8 @@ class PipelineReport:
     evidence: list[str]
     registrations: list[Registration] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    build_failed: bool = False
+    """A step fails the build (its finding says which): nothing is registered, and the JSON's os_state is null."""
 
     def fired(self) -> list[tuple[str, int | None]]:
         """Every rule this pipeline fires, with its line: the findings' and the failing known registrations'."""
@@ -82,8 +84,8 @@ class PipelineReport:
 
     @property
     def succeeded(self) -> bool:
-        """Every known registration succeeds (a VHD tried both ways is not known)."""
-        return all(r.outcome.succeeded for r in self.registrations if r.known)
+        """The build runs and every known registration succeeds (a VHD tried both ways is not known)."""
+        return not self.build_failed and all(r.outcome.succeeded for r in self.registrations if r.known)
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON shape (see the README's "JSON contract")."""
@@ -92,7 +94,7 @@ class PipelineReport:
             "name": self.pipeline.name,
             "tool": self.pipeline.tool.value,
             "os_type": self.pipeline.os_type.value,
-            "os_state": self.os_state.value,
+            "os_state": None if self.build_failed else self.os_state.value,
             "evidence": list(self.evidence),
             "registrations": [r.to_dict() for r in self.registrations],
             "findings": [f.to_dict() for f in self.findings],
@@ -127,6 +129,7 @@ def report_build(build: Build, seed: int = 0, vhd_as: OsState | None = None) -> 
         )
     if build.failed_step is not None:
         # The build stops at the failing step (its finding says so): Packer and AIB register nothing.
+        report.build_failed = True
         report.findings = unsilenced(report.findings)
         return report
     for target in pipeline.targets:

@@ -136,5 +136,8 @@ class Pipeline:
     """The platform image the build VM starts from, when the template names one."""
     linux_agent: str | None = None
     """The agent its Linux platform image provisions with, as its user stated it (``--linux-agent``)."""
+    build_user: str = "packer"
+    """The build VM's admin account: ``ssh_username``, else Packer's default (``DefaultUserName`` in
+    packer-plugin-azure ``builder/azure/arm/config.go``); AIB builds with Packer too."""
     sensitive: frozenset[str] = frozenset()
     """Values that must never be shown (sensitive variables, secret settings): every output masks them."""

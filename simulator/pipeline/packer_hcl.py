@@ -29,6 +29,7 @@ from .hcl_expressions import UNKNOWN, ExpressionError, evaluate_template
 from .model import Location, Pipeline, Tool
 from .packer_steps import (
     ScriptBudget,
+    build_user_of,
     leaves,
     os_type_of,
     packer_step,
@@ -465,8 +466,7 @@ def _build_sources(
     """The sources a build uses, each with the name and the fields a ``source`` block inside the build gives it."""
     where = str(Location(str(file), line_of(text, "sources", build_line or 1) or build_line))
     names: list[tuple[str, str | None, dict[str, Any]]] = [
-        (reference, None, {})
-        for reference in shapes.texts(_unquote(build.get("sources")), where, "build: sources")
+        (reference, None, {}) for reference in shapes.texts(_unquote(build.get("sources")), where, "build: sources")
     ]
     lines = _block_lines(text, "source", text_lines(text).starts[(build_line or 1) - 1], nested=True)
     for (reference,), raw, place in _blocks(build, "source", 1, _placer(file, lines)):
@@ -584,6 +584,7 @@ def _pipeline(
     location = Location(str(source_file), source_line)
     os_type = os_type_of(body, f"{location}: source {key}")
     pipeline = Pipeline(str(source_file), Tool.PACKER, name, os_type, location, source_image=source_image_of(body))
+    pipeline.build_user = build_user_of(body)
     pipeline.targets = packer_targets(body, location, source_text, source_line or 1)
     secrets: set[str] = set()
     budget = ScriptBudget()
@@ -599,7 +600,7 @@ def _pipeline(
                 pipeline.skipped.append(
                     (
                         f"{kind} provisioner #{index} does not run: only = [{kind_of_source!r}] names no source, "
-                        f"Packer matches whole names; write only = [\"{key.split('.', 1)[0]}.{name}\"]",
+                        f'Packer matches whole names; write only = ["{key.split(".", 1)[0]}.{name}"]',
                         step_location,
                     )
                 )

@@ -17,7 +17,16 @@ from ..errors import ProvsimError
 from ..masking import mask
 from . import shapes
 from .model import Location, Pipeline, Tool
-from .packer_steps import ScriptBudget, leaves, os_type_of, packer_step, packer_targets, secret_values, source_image_of
+from .packer_steps import (
+    ScriptBudget,
+    build_user_of,
+    leaves,
+    os_type_of,
+    packer_step,
+    packer_targets,
+    secret_values,
+    source_image_of,
+)
 from .sources import NEARBY, line_of
 from .variables import PackerVariables
 
@@ -97,6 +106,7 @@ def _pipelines(
         name = shapes.text(body.get("name"), at("name", start), "builder name") or "azure-arm"
         os_type = os_type_of(body, f"{location}: builder {name!r}")
         pipeline = Pipeline(str(path), Tool.PACKER, name, os_type, location, source_image=source_image_of(body))
+        pipeline.build_user = build_user_of(body)
         pipeline.targets = packer_targets(body, location, text, start, hcl=False)
         found = set(sensitive) | secret_values(body)
         step_cursor = line_of(text, '"provisioners"') or 1

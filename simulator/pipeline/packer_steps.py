@@ -92,6 +92,12 @@ class ScriptBudget:
         return text
 
 
+def build_user_of(body: dict[str, Any]) -> str:
+    """The build VM's admin account: ``ssh_username`` when it is a plain name, else Packer's default ``packer``."""
+    name = body.get("ssh_username")
+    return name if isinstance(name, str) and re.fullmatch(r"[a-z_][a-z0-9_.-]{0,31}", name) else "packer"
+
+
 def source_image_of(body: dict[str, Any]) -> SourceImage | None:
     """The platform (Marketplace) image an azure-arm source starts from, when it names one."""
     fields = [body.get(key) for key in ("image_publisher", "image_offer", "image_sku")]

@@ -9,6 +9,7 @@ later, keeps the seed's words.
 
 from __future__ import annotations
 
+from ..diagnosis import is_agent_fix
 from ..model import OsType, Status
 from ..outcome import Outcome
 from .aib import LINUX_DEPROVISION, LINUX_DEPROVISION_SCRIPT, WINDOWS_DEPROVISION_SCRIPT
@@ -35,7 +36,8 @@ def resolution_for(target: Target, tool: Tool, os_type: OsType, outcome: Outcome
     >>> resolution_for(managed, Tool.PACKER, OsType.LINUX, failed).startswith("Generalize the OS as the last step")
     True
     """
-    if outcome.status is Status.SUCCEEDED or target.kind is TargetKind.VHD:
+    if outcome.status is Status.SUCCEEDED or target.kind is TargetKind.VHD or is_agent_fix(outcome.resolution):
+        # An agent that cannot provision is fixed in its configuration, whatever the output.
         return outcome.resolution
     gallery = target.kind is TargetKind.GALLERY_IMAGE
     if outcome.status is Status.PROVISIONING_FAILURE:

@@ -1537,7 +1537,8 @@ def _x_systemctl(shell: Shell, argv: list[str], root: bool, node: Node) -> int |
 
 def _x_packages(shell: Shell, argv: list[str], root: bool, node: Node) -> int | None:
     removal = package_removal(argv)
-    if removal is None or "cloud-init" not in removal[0]:
+    # apt and dnf take glob patterns (cloud-init*) and versions (cloud-init=22.4): either names the package.
+    if removal is None or not any(fnmatch.fnmatchcase("cloud-init", name.split("=")[0]) for name in removal[0]):
         return 0
     if not root:
         return 100  # apt-get: "Could not open lock file ... are you root?"
@@ -1545,6 +1546,25 @@ def _x_packages(shell: Shell, argv: list[str], root: bool, node: Node) -> int | 
     shell._record(
         AgentChange("remove cloud-init", _line(node), shell._place(node)),
         lambda: remove_cloud_init(shell.context.disk, purge=purge),
+    )
+    return 0
+
+
+def _x_ln(shell: Shell, argv: list[str], root: bool, node: Node) -> int | None:
+    """``ln -s[f] /dev/null /etc/systemd/system/cloud-init-local.service``: a mask by hand, as systemctl makes it."""
+    words = [w for w in argv[1:] if not w.startswith("-")]
+    symbolic = any((w.startswith("-") and "s" in w.lstrip("-")) or w == "--symbolic" for w in argv[1:])
+    if not symbolic or len(words) != 2 or words[0] != "/dev/null":
+        return 0
+    folder, _, file = words[1].rpartition("/")
+    unit = unit_name(file)
+    if folder != "/etc/systemd/system" or unit is None:
+        return 0
+    if not root:
+        return 1
+    shell._record(
+        AgentChange("systemctl mask", _line(node), shell._place(node)),
+        lambda: systemctl(shell.context.disk, "mask", [unit]),
     )
     return 0
 
@@ -1567,6 +1587,7 @@ _EXTERNALS: dict[str, External] = {
     "rm": _x_rm,
     "systemctl": _x_systemctl,
     "touch": _x_touch,
+    "ln": _x_ln,
     **{tool: _x_packages for tool in ("apt-get", "apt", "yum", "dnf", "zypper")},
 }
 

@@ -15,7 +15,7 @@ comes from the evidence on the disk.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..build import on_premises_disk
 from ..cells import Cell
@@ -54,10 +54,18 @@ def platform_image(run: Run, tag: str | None = None) -> ContainerImage:
 
 
 def create_build_vm(
-    run: Run, platform: Platform, seed: int, budget: RealBudget = DEFAULT_BUDGET, *, image: str | None = None
+    run: Run,
+    platform: Platform,
+    seed: int,
+    budget: RealBudget = DEFAULT_BUDGET,
+    *,
+    image: str | None = None,
+    username: str | None = None,
 ) -> BuildVm:
-    """A build VM: the base image (or ``image``) booted with a Faker OS profile, provisioned by its agents."""
+    """A build VM: the base image (or ``image``) booted with a Faker OS profile (as ``username`` when given)."""
     profile = generate_profile(OsType.LINUX, seed, role="build")
+    if username is not None:
+        profile = replace(profile, admin_username=username)
     started = boot(run, platform, platform_image(run, image), profile, role=BUILD_ROLE, budget=budget)
     if not started.outcome.succeeded:
         raise ProvsimError(f"the build VM did not provision: {started.outcome.reason}")

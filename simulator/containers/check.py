@@ -147,7 +147,9 @@ def check_pipeline(
         # The memory backend's build VM has cloud-init for this platform image: so must the container's.
         build_image = base_image.ensure_cloud_init(run.client, progress=say)
     say(f"{pipeline.name}: creating the build VM from {build_image} ({choice.why}; run {run.run_id})")
-    build_vm = create_build_vm(run, platform, seed, budget or RealBudget(), image=build_image)
+    build_vm = create_build_vm(
+        run, platform, seed, budget or RealBudget(), image=build_image, username=pipeline.build_user
+    )
     runner = StepRunner(build_vm.machine.disk, pipeline, build_vm.user, skip=skip, step_timeout=step_timeout)
     result.steps = runner.run_all(
         lambda step_run: say(step_run.describe()),

@@ -85,6 +85,14 @@ def cloud_init_unit_state(disk: GuestDisk) -> str:
     return "enabled" if disk.exists(LOCAL_UNIT_ENABLED) else "disabled"
 
 
+def unit_runs(disk: GuestDisk, unit: str) -> bool:
+    """One of cloud-init's units starts at boot: installed, linked into ``cloud-init.target``, not masked."""
+    mask = f"/etc/systemd/system/{unit}.service"
+    masked = disk.exists(mask) and not (disk.read_text(mask) or "").strip()
+    wanted = disk.exists(f"/etc/systemd/system/cloud-init.target.wants/{unit}.service")
+    return cloud_init_installed(disk) and wanted and not masked
+
+
 def cloud_init_looks_enabled(disk: GuestDisk) -> bool:
     """waagent's ``cloud_init_is_enabled()``: the unit's state is exactly ``enabled``."""
     return cloud_init_unit_state(disk) == "enabled"

@@ -37,6 +37,7 @@ can fall back to IMDS instead; provsim models the failure users reported.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -48,6 +49,7 @@ from .agent_config import (
     cloud_init_looks_enabled,
     cloud_init_runs_at_boot,
     udf_blocked,
+    unit_runs,
 )
 
 CLOUD_LIB = "/var/lib/cloud"
@@ -59,6 +61,9 @@ SUDOERS_FILE = "/etc/sudoers.d/90-cloud-init-users"
 #: Where cloud-init leaves the media for waagent (``DataSourceAzure`` ``write_files`` into ``/var/lib/waagent``).
 WAAGENT_OVF_ENV = "/var/lib/waagent/ovf-env.xml"
 SSH_HOST_KEY_TYPES = ("rsa", "ecdsa", "ed25519")
+CLOUD_CFG = "/etc/cloud/cloud.cfg"
+NONE_INSTANCE_ID = "iid-datasource-none"
+_DEFAULT_USER = re.compile(r"^\s*default_user:\s*\n\s*name:\s*(\S+)", re.MULTILINE)
 
 #: Guest seconds of cloud-init's four stages on a first boot (local, network, config, final).
 STAGE_SECONDS = 12.0
@@ -89,6 +94,12 @@ def run_cloud_init(disk: GuestDisk, instance_id: str, ovf_env: str | None) -> Cl
     """cloud-init's boot on ``disk`` for a VM whose system uuid is ``instance_id``, with the media ``ovf_env``."""
     if not cloud_init_installed(disk):
         return CloudInitBoot(False, False, False)
+    if (
+        not disk.exists(CLOUD_INIT_DISABLED_FILE)
+        and not unit_runs(disk, "cloud-init-local")
+        and unit_runs(disk, "cloud-init")
+    ):
+        return _without_local_stage(disk)
     if not cloud_init_runs_at_boot(disk):
         why = (
             f"switched off by {CLOUD_INIT_DISABLED_FILE}"
@@ -119,12 +130,7 @@ def run_cloud_init(disk: GuestDisk, instance_id: str, ovf_env: str | None) -> Cl
     settings = read_ovf_env(media)
     disk.set_hostname(settings.hostname)
     disk.write_text(SET_HOSTNAME_FILE, json.dumps({"hostname": settings.hostname, "fqdn": settings.hostname}))
-    if disk.user(settings.username) is None:
-        disk.add_user(Account(settings.username))
-    rules = disk.read_text(SUDOERS_FILE) or "# Created by cloud-init\n"
-    disk.write_text(
-        SUDOERS_FILE, rules + f"\n# User rules for {settings.username}\n{settings.username} ALL=(ALL) NOPASSWD:ALL\n"
-    )
+    _add_admin(disk, settings.username)
     disk.write_text(WAAGENT_OVF_ENV, mask_password(media))
     boot.applied_profile = True
     boot.log.append(
@@ -134,6 +140,41 @@ def run_cloud_init(disk: GuestDisk, instance_id: str, ovf_env: str | None) -> Cl
         )
     )
     return boot
+
+
+def _without_local_stage(disk: GuestDisk) -> CloudInitBoot:
+    """``cloud-init-local`` masked or disabled, ``cloud-init.service`` not: the network stage runs on its own.
+
+    The Azure datasource is a local one (``DataSourceAzure`` depends on the
+    filesystem only), so the network stage never searches it
+    (``list_from_depends``, ``cloudinit/sources/__init__.py``) and goes on with
+    **DataSourceNone**: instance id ``iid-datasource-none``, host name
+    ``localhost``, new host keys, and the image's default user (``default_user``
+    in ``/etc/cloud/cloud.cfg``) with a NOPASSWD rule. No media is read.
+    """
+    cached = (disk.read_text(INSTANCE_ID_FILE) or "").strip()
+    if cached == NONE_INSTANCE_ID:
+        return CloudInitBoot(True, False, False, log=[(STAGE_SECONDS / 4, "cloud-init: DataSourceNone, nothing new")])
+    boot = CloudInitBoot(True, True, False)
+    boot.log.append(
+        (STAGE_SECONDS, "cloud-init: the local stage does not run, so no Azure datasource: DataSourceNone instead")
+    )
+    disk.write_text(INSTANCE_ID_FILE, NONE_INSTANCE_ID)
+    disk.set_hostname("localhost")
+    for key_type in SSH_HOST_KEY_TYPES:
+        disk.write_text(f"/etc/ssh/ssh_host_{key_type}_key", f"{key_type} host key of {NONE_INSTANCE_ID}")
+    match = _DEFAULT_USER.search(disk.read_text(CLOUD_CFG) or "")
+    if match is not None:
+        _add_admin(disk, match.group(1))
+    return boot
+
+
+def _add_admin(disk: GuestDisk, name: str) -> None:
+    """The account cloud-init's users module creates, with its rule in 90-cloud-init-users."""
+    if disk.user(name) is None:
+        disk.add_user(Account(name))
+    rules = disk.read_text(SUDOERS_FILE) or "# Created by cloud-init\n"
+    disk.write_text(SUDOERS_FILE, rules + f"\n# User rules for {name}\n{name} ALL=(ALL) NOPASSWD:ALL\n")
 
 
 def _media(disk: GuestDisk, ovf_env: str | None, boot: CloudInitBoot) -> str | None:

@@ -7,10 +7,11 @@ cloud-init on the other, with the same instance id and the same media, and
 every provisioning fact must match (:func:`provsim.containers.cloud_init.read_facts`,
 plus ran / new instance / applied profile). Where they do not, the test fails
 naming the fact and both values: the model is what changes, not the test.
-Two situations disagree today and are marked ``xfail(strict=True)`` with the
-reason, so that a fix turns them into a failure that asks for the mark to go:
-a masked ``cloud-init-local.service`` (the model's to fix) and a never-booted
-image without media (the container's: it has no IMDS).
+One situation disagrees today and is marked ``xfail(strict=True)`` with the
+reason, so that a fix turns it into a failure that asks for the mark to go: a
+never-booted image without media (the container's: it has no IMDS). A masked
+``cloud-init-local.service`` disagreed until the model learnt that the network
+stage then runs alone, with DataSourceNone.
 
 About 2 minutes on a quiet machine with the cloud-init base image built (eleven VM boots of about 5 s
 of cloud-init each, two real deprovisions, plus the machines; 3 minutes under load).
@@ -35,6 +36,7 @@ from provsim.guest.agent_config import (
     WAAGENT_CONF,
 )
 from provsim.guest.cloud_init import (
+    CLOUD_CFG,
     INSTANCE_ID_FILE,
     SEED_OVF_ENV,
     SET_HOSTNAME_FILE,
@@ -64,6 +66,10 @@ MODELLED_FILES = (
     SUDOERS_FILE,
     WAAGENT_OVF_ENV,
     PROVISIONED_MARKER,
+    # The network stage's unit and its mask, and the default user it creates without the Azure datasource.
+    "/etc/systemd/system/cloud-init.target.wants/cloud-init.service",
+    "/etc/systemd/system/cloud-init.service",
+    CLOUD_CFG,
 )
 
 
@@ -170,18 +176,6 @@ def test_disabled_by_its_file(docker_run: Any, cloud_init_image: str) -> None:
     _both(machine, hardware, Platform(seed=8).new_instance_id(), build_ovf_env(OsType.LINUX, profile), "nobody-yet")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the model disagrees with the real cloud-init (the model is to change; then drop this mark): with "
-        "only cloud-init-local.service masked, cloud-init.service, cloud-config and cloud-final still run "
-        "(cloud-init.service only Wants= and After= the local unit). In network mode the Azure datasource is "
-        "not searched (it is DEP_FILESYSTEM only: list_from_depends in cloudinit/sources/__init__.py), so "
-        "cloud-init goes on with DataSourceNone: instance id iid-datasource-none, host name 'localhost', the "
-        "image's default user (Debian: 'debian', NOPASSWD sudo rule in 90-cloud-init-users), new SSH host "
-        "keys. The model says cloud-init does not run"
-    ),
-)
 def test_local_unit_masked(docker_run: Any, cloud_init_image: str) -> None:
     """``systemctl mask cloud-init-local.service``: the unit name linked to /dev/null."""
     profile = generate_profile(OsType.LINUX, 16, role="vm")

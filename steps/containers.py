@@ -186,6 +186,24 @@ def use_containers(stacklevel: int = 2) -> None:
         an_image(provsim, os, state)
         _build_vm(provsim, containers)
 
+    @given(parsers.parse('the build runs "{command}"'), stacklevel=stacklevel)
+    def the_build_runs(provsim: ScenarioContext, containers: ContainerScenario, command: str) -> None:
+        """``Given the build runs "<command>"``: the real shell runs it in the build container, as the build user.
+
+        (As root once a deprovision has deleted the build user.)
+
+        Example: ``Given the build runs "sudo touch /etc/cloud/cloud-init.disabled"``
+        """
+        if containers.build_vm is None:
+            raise AssertionError("no build VM yet: start with 'Given a Linux build VM whose OS is <state>'")
+        disk = containers.build_vm.machine.disk
+        # After waagent -deprovision+user the build user is gone: the step then runs as root, as a later
+        # provisioner with sudo would.
+        user = containers.build_vm.user if disk.user(containers.build_vm.user) is not None else "root"
+        status, output = disk.run(command, user=user)
+        if status != 0:
+            raise AssertionError(f"{command!r} fails in the build container (exit {status}): {output[-500:]}")
+
     @when(parsers.parse("it is uploaded as {state}"), stacklevel=stacklevel)
     def uploaded_as(provsim: ScenarioContext, containers: ContainerScenario, state: str) -> None:
         """``When it is uploaded as <state>``: export the container's filesystem and import it.
@@ -246,7 +264,12 @@ def _build_vm(provsim: ScenarioContext, containers: ContainerScenario) -> None:
     from provsim.containers.stages import waagent_deprovision
 
     _linux_only(provsim)
-    containers.build_vm = create_build_vm(containers.run, provsim.platform, provsim.seed)
+    image = None
+    if provsim.linux_agent == "cloud-init":
+        from provsim.containers.base_image import ensure_cloud_init
+
+        image = ensure_cloud_init(containers.run.client)
+    containers.build_vm = create_build_vm(containers.run, provsim.platform, provsim.seed, image=image)
     provsim.build_vm = containers.build_vm.vm
     if provsim.os_state is not None and provsim.os_state.value == "generalized":
         waagent_deprovision(containers.build_vm.machine)

@@ -70,7 +70,7 @@ def test_a_repository_with_its_own_steps_and_simulator_packages(pytester: pytest
     pytester.makepyfile(
         **{
             "steps/common": "from pytest_bdd import given\n\n"
-            "@given(\"our team's naming rule is checked\")\n"
+            '@given("our team\'s naming rule is checked")\n'
             "def naming_rule():\n    import simulator\n    assert simulator.OURS\n",
             "simulator": "OURS = True\n",
             "conftest": "pytest_plugins = ['steps.common']\n",
@@ -102,7 +102,7 @@ def test_a_cell_sentence_after_a_template_says_which_sentence_to_use(pytester: p
     result.stdout.fnmatch_lines(["*this scenario checks a template: name the output*"])
 
 
-CUSTOM_STEP_CONFTEST = '''
+CUSTOM_STEP_CONFTEST = """
 from pytest_bdd import parsers, then
 
 from provsim.pipeline.check import PipelineReport
@@ -120,7 +120,7 @@ def named_after_the_team(provsim_template: dict[str, TemplateCheck], team: str) 
 @then("the source VM was captured")
 def source_vm_captured(provsim: ScenarioContext) -> None:
     assert provsim.source_vm is not None
-'''
+"""
 
 LINUX_FEATURE = """
 Feature: Linux golden image

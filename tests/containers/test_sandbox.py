@@ -93,7 +93,7 @@ def test_a_booted_image_built_by_a_hostile_template_runs_no_code_with_the_capabi
     and executes nothing from the booted disk, so the trojans run, if at all,
     with the machine's own capabilities.
     """
-    trojan = "#!/bin/real-sh\ngrep ^Cap /proc/self/status >> /var/tmp/trojan-ran\nexec /bin/real-$(basename $0) \"$@\""
+    trojan = '#!/bin/real-sh\ngrep ^Cap /proc/self/status >> /var/tmp/trojan-ran\nexec /bin/real-$(basename $0) "$@"'
     replaced = ("/bin/sleep", "/bin/umount", "/usr/bin/nsenter", "/usr/bin/python3", "/bin/sh", "/usr/bin/cat")
     commands = [f"cp -p $(readlink -f {path}) /bin/real-$(basename {path})" for path in replaced]
     commands += ["ln -sf /bin/real-python3 /usr/bin/python3.11"]

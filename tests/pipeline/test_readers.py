@@ -270,7 +270,7 @@ def test_default_null_is_a_value(tmp_path: Path) -> None:
     template = tmp_path / "t.pkr.hcl"
     template.write_text(
         'variable "disk_gb" {\n  type    = number\n  default = null\n}\n'
-        'locals {\n  disk = coalesce(var.disk_gb, 75)\n}\n'
+        "locals {\n  disk = coalesce(var.disk_gb, 75)\n}\n"
         'source "azure-arm" "x" {\n  os_type = "Linux"\n  managed_image_name = "x-${local.disk}"\n}\n'
         'build {\n  sources = ["source.azure-arm.x"]\n}\n'
     )

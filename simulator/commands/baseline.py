@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ProvsimError
 from ..model import OsState
-from .check import masked, parse_variables
+from .check import add_reading_arguments, masked, parse_variables
 
 if TYPE_CHECKING:
     from ..baseline import Change
@@ -29,35 +29,12 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     record = actions.add_parser("record", help="write every pipeline's expected outcome to a baseline file")
-    _reading_arguments(record)
+    add_reading_arguments(record, paths="+")
     record.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the baseline file to write")
     against = actions.add_parser("diff", help="exit 1 and show what changed when a pipeline no longer does as recorded")
-    _reading_arguments(against)
+    add_reading_arguments(against, paths="+")
     against.add_argument("--against", type=Path, required=True, metavar="FILE", help="the baseline file 'record' wrote")
     against.add_argument("--format", choices=("text", "json"), default="text")
-
-
-def _reading_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``provsim check`` that change what a pipeline does; both actions take the same."""
-    parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="Packer HCL2 file or folder, Packer JSON template, or AIB template"
-    )
-    parser.add_argument(
-        "--var", action="append", default=[], metavar="NAME=VALUE", help="set a Packer variable (repeatable)"
-    )
-    parser.add_argument(
-        "--var-file", action="append", default=[], type=Path, metavar="FILE", help="Packer variables (repeatable)"
-    )
-    parser.add_argument(
-        "--register-vhd-as",
-        choices=("generalized", "specialized"),
-        help="how you will register the VHD outputs (without it both ways are recorded)",
-    )
-    parser.add_argument(
-        "--linux-agent",
-        choices=("cloud-init", "waagent"),
-        help="the agent the Linux platform image provisions with, when the template cannot tell",
-    )
 
 
 def run(args: argparse.Namespace) -> int:

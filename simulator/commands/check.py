@@ -33,21 +33,7 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths", nargs="*", metavar="PATH", help="Packer HCL2 file or folder, Packer JSON template, or AIB template"
-    )
-    parser.add_argument(
-        "--var", action="append", default=[], metavar="NAME=VALUE", help="set a Packer variable (repeatable)"
-    )
-    parser.add_argument(
-        "--var-file",
-        action="append",
-        default=[],
-        type=Path,
-        metavar="FILE",
-        help="Packer variables from a .pkrvars.hcl or JSON file (repeatable; PKR_VAR_* and *.auto.pkrvars.hcl are "
-        "read as Packer reads them)",
-    )
+    add_reading_arguments(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated OS profiles (default 0)")
     parser.add_argument(
@@ -71,12 +57,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="SECONDS",
         help="docker backend: stop a step that runs longer (default 900; a provisioner's own 'timeout' wins)",
-    )
-    parser.add_argument(
-        "--register-vhd-as",
-        choices=("generalized", "specialized"),
-        help="how you will register the VHD outputs (and a --rootfs upload); without it both ways are shown, "
-        "and neither decides the exit status",
     )
     parser.add_argument(
         "--fail-on",
@@ -103,6 +83,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="drop the findings of this rule (see 'provsim rules'); repeat for more",
     )
+    parser.add_argument("--rootfs", metavar="TARBALL", help="check a root filesystem tarball (docker backend)")
+    parser.add_argument("--os", choices=("linux",), dest="os_type", help="OS type of --rootfs")
+
+
+def add_reading_arguments(parser: argparse.ArgumentParser, *, paths: str = "*") -> None:
+    """The options that change what a pipeline does: ``check`` and ``baseline`` read templates alike."""
+    parser.add_argument(
+        "paths", nargs=paths, metavar="PATH", help="Packer HCL2 file or folder, Packer JSON template, or AIB template"
+    )
+    parser.add_argument(
+        "--var", action="append", default=[], metavar="NAME=VALUE", help="set a Packer variable (repeatable)"
+    )
+    parser.add_argument(
+        "--var-file",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="Packer variables from a .pkrvars.hcl or JSON file (repeatable; PKR_VAR_* and *.auto.pkrvars.hcl are "
+        "read as Packer reads them)",
+    )
+    parser.add_argument(
+        "--register-vhd-as",
+        choices=("generalized", "specialized"),
+        help="how you will register the VHD outputs (and a --rootfs upload); without it both ways are shown, "
+        "and neither decides the exit status",
+    )
     parser.add_argument(
         "--linux-agent",
         choices=("cloud-init", "waagent"),
@@ -110,8 +117,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the agent the Linux platform image provisions with, when the template cannot tell (default: from "
         "its publisher, offer and SKU)",
     )
-    parser.add_argument("--rootfs", metavar="TARBALL", help="check a root filesystem tarball (docker backend)")
-    parser.add_argument("--os", choices=("linux",), dest="os_type", help="OS type of --rootfs")
 
 
 def parse_variables(pairs: list[str], files: list[Path]) -> PackerVariables:

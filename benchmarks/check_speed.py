@@ -1,47 +1,159 @@
-"""Figures for ``provsim check``: wall time of one template, whole process, as a user runs it.
+"""Figures for ``provsim check``, whole processes as a user runs them; prints, asserts nothing.
 
-Run: ``python benchmarks/check_speed.py``. Prints figures; asserts nothing.
+    python benchmarks/check_speed.py [--runs N] [--skip-10000]
+
+Rows of issue 15's table, each a ratio of timings taken in this run:
+
+- one HCL template, and one Packer JSON and one AIB template, vs a bare
+  interpreter start (``python -c pass``);
+- one ARM file with 1000 and with 10,000 Azure Image Builder image templates
+  vs the same file with one (``benchmarks/inputs.py``);
+- peak memory of ``check`` on the largest inputs under the size limits: the
+  10,000-template ARM file (8 MiB, the file limit) and an HCL template at the
+  256 KiB HCL limit. Both the largest single process (``wait4``) and the
+  largest sum over the process and its pool's workers (sampled) are shown.
 """
 
 from __future__ import annotations
 
-import statistics
+import argparse
 import subprocess
 import sys
-import time
+import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ["fixtures/packer/web.pkr.hcl", "fixtures/packer/linux-vhd.json", "fixtures/aib/windows-arm.json"]
-RUNS = 10
+from inputs import arm_file, largest_hcl
+from measure import Row, best_times, child_env, run
+
+PROVSIM = [sys.executable, "-m", "provsim.cli", "check"]
+ONE_HCL = "fixtures/packer/web.pkr.hcl"
+ONE_JSON = ("fixtures/packer/linux-vhd.json", "fixtures/aib/windows-arm.json")
+MIB = 1024 * 1024
 
 
-def wall(argv: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, cwd=ROOT, capture_output=True, check=False)
-    return time.perf_counter() - start
+def start_rows(runs: int) -> list[Row]:
+    """One template, whole process, vs a bare interpreter start."""
+    commands = {"bare": [sys.executable, "-c", "pass"], ONE_HCL: [*PROVSIM, ONE_HCL]}
+    commands.update({template: [*PROVSIM, template] for template in ONE_JSON})
+    times = best_times(commands, runs)
+    bare = times["bare"]
+    print(f"bare interpreter start: best of {runs} runs {bare * 1000:.0f} ms")
+    for name, seconds in times.items():
+        if name != "bare":
+            print(f"provsim check {name}: best {seconds * 1000:.0f} ms ({seconds / bare:.1f}x)")
+    slowest_json = max(ONE_JSON, key=lambda template: times[template])
+    return [
+        Row(
+            "`provsim check` of one HCL template vs a bare interpreter",
+            f"{times[ONE_HCL] * 1000:.0f} ms vs {bare * 1000:.0f} ms",
+            times[ONE_HCL] / bare,
+            6,
+        ),
+        Row(
+            "`provsim check` of one JSON/AIB template vs a bare interpreter",
+            f"{times[slowest_json] * 1000:.0f} ms ({Path(slowest_json).name}) vs {bare * 1000:.0f} ms",
+            times[slowest_json] / bare,
+            4,
+        ),
+    ]
+
+
+COMPONENTS = """\
+import time
+started = time.perf_counter()
+from faker import Faker
+Faker()
+faker = time.perf_counter() - started
+import hcl2.parser
+started = time.perf_counter()
+hcl2.parser.parser()
+own = time.perf_counter() - started
+from provsim.pipeline import hcl_grammar
+started = time.perf_counter()
+hcl_grammar._from_cache()
+cached = time.perf_counter() - started
+print(f"{faker * 1000:.0f} {own * 1000:.0f} {cached * 1000:.0f}")
+"""
+
+
+def start_components(runs: int) -> None:
+    """Where a check's start goes, in a fresh interpreter each time: Faker, and the HCL parser both ways."""
+    best = [float("inf")] * 3
+    for _ in range(runs):
+        result = subprocess.run([sys.executable, "-c", COMPONENTS], env=child_env(), capture_output=True, text=True)
+        best = [min(old, float(new)) for old, new in zip(best, result.stdout.split(), strict=True)]
+    print(
+        f"in a fresh interpreter (best of {runs}): Faker imported and made {best[0]:.0f} ms; python-hcl2's parser "
+        f"from python-hcl2's own cache {best[1]:.0f} ms, from provsim's {best[2]:.0f} ms"
+    )
+
+
+def many_rows(folder: Path, runs: int, *, ten_thousand: bool = True) -> list[Row]:
+    """One ARM file of 1000 (and 10,000) image templates vs the same file with one."""
+    counts = [1, 1000, *([10_000] if ten_thousand else [])]
+    files = {count: arm_file(count, folder) for count in counts}
+    one = best_times({"one": [*PROVSIM, str(files[1])]}, runs)["one"]
+    rows = []
+    for count, goal in ((1000, 3), (10_000, 30)):
+        if count not in files:
+            continue
+        argv = [*PROVSIM, str(files[count])]
+        seconds = best_times({"many": argv}, 2)["many"] if count <= 1000 else run(argv).seconds
+        print(f"provsim check of {count} image templates in one ARM file: {seconds:.2f} s ({seconds / one:.1f}x one)")
+        rows.append(
+            Row(
+                f"one ARM file with {count:,} image templates vs one template",
+                f"{seconds:.2f} s vs {one:.2f} s",
+                seconds / one,
+                goal,
+            )
+        )
+    return rows
+
+
+def memory_row(folder: Path) -> Row:
+    """Peak memory of ``check`` on the largest inputs under the limits (the larger of the two is the row)."""
+    inputs = {"10,000-template ARM file": arm_file(10_000, folder), "256 KiB HCL template": largest_hcl(folder)}
+    peaks = {}
+    for name, path in inputs.items():
+        finished = run([*PROVSIM, str(path), "--format", "json"], sample=True)
+        peaks[name] = finished
+        print(
+            f"peak memory of check on the {name} ({path.stat().st_size / MIB:.1f} MiB): largest process "
+            f"{finished.peak_rss / MIB:.0f} MiB, all processes together {finished.peak_tree_rss / MIB:.0f} MiB "
+            f"({finished.seconds:.1f} s)"
+        )
+    worst = max(peaks, key=lambda name: peaks[name].peak_rss)
+    return Row(
+        "peak memory of `check` on the largest input under the size limit (largest process)",
+        f"{worst}; all processes together {peaks[worst].peak_tree_rss / MIB:.0f} MiB",
+        peaks[worst].peak_rss / MIB,
+        150,
+        " MiB",
+    )
+
+
+def rows(runs: int, *, ten_thousand: bool = True) -> list[Row]:
+    with tempfile.TemporaryDirectory(prefix="provsim-bench-") as folder:
+        start_components(runs)
+        return [
+            *start_rows(runs),
+            *many_rows(Path(folder), max(3, runs // 3), ten_thousand=ten_thousand),
+            memory_row(Path(folder)),
+        ]
 
 
 def main() -> None:
-    python = [sys.executable, "-c", "pass"]
-    baseline = statistics.median(wall(python) for _ in range(RUNS))
-    print(f"bare interpreter start: median {baseline * 1000:.0f} ms over {RUNS} runs")
-    for template in TEMPLATES:
-        times = [wall([sys.executable, "-m", "provsim.cli", "check", template]) for _ in range(RUNS)]
-        median = statistics.median(times)
-        print(
-            f"provsim check {template}: median {median * 1000:.0f} ms, best {min(times) * 1000:.0f} ms "
-            f"over {RUNS} runs ({median / baseline:.1f}x a bare interpreter start)"
-        )
-    in_process = []
-    from provsim.pipeline.check import check_path
-
-    check_path(ROOT / TEMPLATES[0])  # warm: imports and the HCL grammar
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        check_path(ROOT / TEMPLATES[0])
-        in_process.append(time.perf_counter() - start)
-    print(f"check_path({TEMPLATES[0]}) in process, warm: median {statistics.median(in_process) * 1000:.1f} ms")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=10, help="runs per timing (the best counts), default 10")
+    parser.add_argument(
+        "--skip-10000",
+        action="store_true",
+        help="leave out the timing of the 10,000-template file (its memory is still measured)",
+    )
+    args = parser.parse_args()
+    for row in rows(args.runs, ten_thousand=not args.skip_10000):
+        print(row.line())
 
 
 if __name__ == "__main__":

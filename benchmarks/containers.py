@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from measure import Row
 from provsim.cells import all_cells
 from provsim.containers import base_image
 from provsim.containers.cells import run_cell
@@ -40,10 +41,8 @@ def bare_docker(run: Run) -> float:
     return time.monotonic() - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--repeat", type=int, default=1)
-    args = parser.parse_args()
+def rows(repeat: int = 1) -> list[Row]:
+    """The containers row of issue 15's table: 8 Linux cells vs the bare Docker work they need."""
     client = connect()
     recipe = base_image.machine_recipe()
     if base_image.find(client, recipe) is None:
@@ -52,16 +51,32 @@ def main() -> None:
         print(f"base image {recipe.tag}: cached (build it afresh with 'provsim base-image build --force')")
     cells = [cell for cell in all_cells() if cell.os_type is OsType.LINUX]
     cell_seconds = bare_seconds = 0.0
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         with Run.start(client) as run:
             started = time.monotonic()
             for cell in cells:
                 run_cell(run, cell)
             cell_seconds += time.monotonic() - started
             bare_seconds += sum(bare_docker(run) for _ in cells)
-    print(f"8 Linux cells in containers: {cell_seconds / args.repeat:.1f} s")
-    print(f"bare Docker work for 8 cells (start, exec, commit, boot): {bare_seconds / args.repeat:.1f} s")
-    print(f"ratio: {cell_seconds / bare_seconds:.1f}x")
+    cells_time, bare_time = cell_seconds / repeat, bare_seconds / repeat
+    print(f"8 Linux cells in containers: {cells_time:.1f} s")
+    print(f"bare Docker work for 8 cells (start, exec, commit, boot): {bare_time:.1f} s")
+    return [
+        Row(
+            "8 Linux cells in containers vs the bare Docker work they need",
+            f"{cells_time:.1f} s vs {bare_time:.1f} s",
+            cells_time / bare_time,
+            2.5,
+        )
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    for row in rows(args.repeat):
+        print(row.line())
 
 
 if __name__ == "__main__":

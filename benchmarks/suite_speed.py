@@ -1,20 +1,33 @@
-"""Figures for the simulated default: how long the 16 cells and the simulated suite take here.
+"""Figures for pytest with provsim installed, and for the simulated default; prints, asserts nothing.
 
-Run: ``python benchmarks/suite_speed.py``. Prints figures; asserts nothing.
+    python benchmarks/suite_speed.py [--runs N]
+
+Rows of issue 15's table, each a ratio of timings taken in this run:
+
+- pytest's start with provsim's plugin vs without it (``-p no:provsim``),
+  in an empty project of one trivial test: what every pytest run of a
+  repository that installs provsim pays, used or not;
+- the simulated suite (``pytest features/ -m "not container"``) vs pytest's
+  own start (the same empty project, without provsim's plugin).
+
+Also printed: the 16 cells in process, and the whole suite without the
+container scenarios (they have their own benchmark, ``containers.py``).
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
+from measure import Row, best_times, run
 from provsim import all_cells, simulate
 
-ROOT = Path(__file__).resolve().parent.parent
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 
 
 def best_of(runs: int, action: object) -> list[float]:
@@ -31,7 +44,7 @@ def sixteen_cells() -> None:
         simulate(cell, seed=1)
 
 
-def main() -> None:
+def in_process_figures() -> None:
     cells = best_of(50, sixteen_cells)
     tracemalloc.start()
     sixteen_cells()
@@ -41,24 +54,49 @@ def main() -> None:
         f"16 cells in process: median {statistics.median(cells) * 1000:.1f} ms, "
         f"best {min(cells) * 1000:.1f} ms over 50 runs; peak memory {peak / 1024:.0f} KiB"
     )
+
+
+def pytest_rows(runs: int) -> list[Row]:
+    with tempfile.TemporaryDirectory(prefix="provsim-bench-empty-") as folder:
+        empty = Path(folder)
+        (empty / "test_nothing.py").write_text("def test_nothing():\n    pass\n")
+        starts = best_times({"with": PYTEST, "without": [*PYTEST, "-p", "no:provsim"]}, runs, cwd=empty)
     print(
-        f"simulated time covered by one pass: {sum(simulate(c, seed=1).duration for c in all_cells()) / 60:.0f} minutes"
+        f"pytest start in an empty project: {starts['with']:.3f} s with provsim's plugin, "
+        f"{starts['without']:.3f} s without (best of {runs})"
     )
-    # The simulated suite only: container scenarios have their own benchmark (benchmarks/containers.py).
-    for target in (["features/cells"], ["simulator", "tests", "features", "-m", "not container"]):
-        walls = best_of(
-            3,
-            lambda t=target: subprocess.run(
-                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *t],
-                cwd=ROOT,
-                capture_output=True,
-                check=True,
-            ),
-        )
-        print(
-            f"pytest {' '.join(target)}: wall median {statistics.median(walls):.2f} s "
-            f"(best {min(walls):.2f} s, 3 runs, interpreter start included)"
-        )
+    simulated = [*PYTEST, "features", "-m", "not container"]
+    suite = best_times({"features": simulated}, max(3, runs // 3))["features"]
+    print(f"pytest features/ -m 'not container': {suite:.2f} s")
+    everything = run([*PYTEST, "simulator", "tests", "features", "-m", "not container"])
+    print(f"pytest simulator tests features -m 'not container': {everything.seconds:.1f} s (one run)")
+    return [
+        Row(
+            "pytest start with provsim installed vs without its plugin",
+            f"{starts['with']:.3f} s vs {starts['without']:.3f} s",
+            starts["with"] / starts["without"],
+            1.1,
+        ),
+        Row(
+            "the simulated suite (`pytest features/ -m 'not container'`) vs pytest's own start",
+            f"{suite:.2f} s vs {starts['without']:.3f} s",
+            suite / starts["without"],
+            1.5,
+        ),
+    ]
+
+
+def rows(runs: int) -> list[Row]:
+    in_process_figures()
+    return pytest_rows(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=10, help="runs per timing (the best counts), default 10")
+    args = parser.parse_args()
+    for row in rows(args.runs):
+        print(row.line())
 
 
 if __name__ == "__main__":

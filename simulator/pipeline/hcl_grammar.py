@@ -17,7 +17,8 @@ cache folder (``$XDG_CACHE_HOME/provsim``, else ``~/.cache/provsim``, as
 :func:`provsim.containers.base_image._build_lock` does; never the work tree).
 The file is named by the versions of Python, Lark and python-hcl2 and the
 grammar's hash, so an upgrade makes a new one. Loading it is one
-``pickle.load``. Anything wrong with it (no cache folder, a damaged or stale
+``pickle.load``, done only when the file and its folder are the user's own
+and writable by no one else. Anything wrong with it (no cache folder, a damaged or stale
 file, a Lark that pickles differently) falls back to python-hcl2's own
 parser: the cache can make a check faster, never different.
 
@@ -102,6 +103,8 @@ def _from_cache() -> Any | None:
     except Exception:  # no home folder, or python-hcl2 laid out differently: its own parser is used
         return None
     try:
+        if not _private(path):
+            return None
         with path.open("rb") as stream, _no_collection():
             expected, loaded = pickle.load(stream)
         if _serialized(loaded.parse(_SAMPLE)) == expected:
@@ -113,6 +116,19 @@ def _from_cache() -> Any | None:
     with contextlib.suppress(OSError):
         path.unlink(missing_ok=True)
     return None
+
+
+def _private(path: Path) -> bool:
+    """Whether ``path`` and its folder are this user's and writable by no one else.
+
+    Unpickling runs what the file says, so it is read only when no other user could have written it
+    (the test OpenSSH makes of ``~/.ssh``); a missing file raises ``FileNotFoundError``.
+    """
+    for candidate in (path, path.parent):
+        status = candidate.stat()
+        if status.st_uid != os.geteuid() or status.st_mode & 0o022:
+            return False
+    return True
 
 
 @contextlib.contextmanager

@@ -31,6 +31,9 @@ PARALLEL_FROM = 32
 #: Chunks per worker: enough for the work to even out and the progress to move, few enough to keep the
 #: cost of sending pipelines to workers small.
 CHUNKS_PER_WORKER = 8
+#: The most pipelines in one chunk (a few tenths of a second of work): on Ctrl-C or SIGTERM the chunks
+#: running finish before the workers exit, and that must stay short.
+MAX_CHUNK = 100
 
 #: Told how many of the pipelines are done, after each chunk: ``progress(done, total)``.
 Progress = Callable[[int, int], None]
@@ -73,7 +76,7 @@ def check_documents(
             if progress is not None:
                 progress(len(documents), len(pipelines))
     except BaseException:
-        # A bad input, a bug or a stop: the rest is not wanted; running chunks end on their own (a few ms).
+        # A bad input, a bug or a stop: the rest is not wanted; running chunks end on their own (under a second).
         executor.shutdown(wait=False, cancel_futures=True)
         raise
     executor.shutdown()
@@ -99,12 +102,14 @@ def _check_chunk(pipelines: Sequence[Pipeline], seed: int, vhd_as: OsState | Non
 
 
 def _chunks(pipelines: Sequence[Pipeline], count: int) -> Iterator[list[Pipeline]]:
-    """``pipelines`` in about ``count`` consecutive slices, in order.
+    """``pipelines`` in about ``count`` consecutive slices of at most :data:`MAX_CHUNK`, in order.
 
     >>> [len(chunk) for chunk in _chunks(list(range(10)), 4)]  # type: ignore[arg-type]
     [3, 3, 3, 1]
+    >>> len(list(_chunks(list(range(1000)), 2)))  # type: ignore[arg-type]
+    10
     """
-    size = max(1, -(-len(pipelines) // count))
+    size = min(MAX_CHUNK, max(1, -(-len(pipelines) // count)))
     for start in range(0, len(pipelines), size):
         yield list(pipelines[start : start + size])
 

@@ -11,9 +11,9 @@ session label every provsim object carries.
 Started once for the module; stopped at the end by its PID only (SIGTERM,
 then SIGKILL after 30 s), and its folder removed. Skipped with the reason
 when ``dockerd`` is not installed or this is not root (CI installs it and
-runs as root). About 100 s here on 2 cores while other suites share the
+runs as root). 100-190 s here on 2 cores while other suites share the
 first engine: the engine starts in 1 s, the base image copy takes 8 s,
-``provsim check --backend docker`` 15 s, each xdist suite 35-45 s.
+``provsim check --backend docker`` 15 s, each xdist suite 35-80 s.
 """
 
 from __future__ import annotations

@@ -41,6 +41,16 @@ def without_comments(lines: list[str]) -> list[str]:
     """``lines`` with every comment blanked out; the number of lines stays, so line numbers still point right."""
     if not lines:
         return []
+    return list(_without_comments(tuple(lines)))
+
+
+@cache
+def _without_comments(lines: tuple[str, ...]) -> tuple[str, ...]:
+    # Cached by content: AIB's hidden Windows deprovision step is the same script in every template of a file.
+    return tuple(_blank_comments(list(lines)))
+
+
+def _blank_comments(lines: list[str]) -> list[str]:
     source = "\n".join(lines).encode()
     tree = _parser().parse(source)
     blanked = bytearray(source)

@@ -80,6 +80,9 @@ def built_in_a_container(
         containers.check = provsim_template["current"].report().pipeline
     if containers.check is None:
         raise AssertionError("no pipeline yet: start with 'Given the Packer template \"<path>\"'")
+    if provsim.linux_agent is not None:
+        # 'Given the platform image provisions with <agent>' outranks the template's SKU, as --linux-agent does.
+        containers.check.linux_agent = provsim.linux_agent
     result = check_pipeline(containers.check, seed=provsim.seed, run=containers.run, skip=containers.skip)
     containers.check = result
     containers.evidence = result.evidence

@@ -51,8 +51,9 @@ class ScenarioContext:
     registrations: list[tuple[str, Outcome]] = field(default_factory=list)
     """Every registration of a pipeline built in a container: (how it was registered, what VM creation did)."""
     template_given: bool = False
-    linux_agent: str = "waagent"
-    """The agent the scenario's Linux platform image provisions with: ``waagent`` alone or ``cloud-init``."""
+    linux_agent: str | None = None
+    """The agent the scenario's Linux platform image provisions with, when a sentence states it: ``waagent``
+    alone or ``cloud-init`` (otherwise a cell's image has waagent alone, and a template's comes from its SKU)."""
     _platform: Platform | None = None
 
     @property

@@ -60,7 +60,7 @@ def a_build_vm(provsim: ScenarioContext, os: str, state: str) -> None:
 def prepare_on_premises_disk(provsim: ScenarioContext) -> None:
     """Install and configure the OS on-premises, and generalize it when the scenario says so."""
     assert provsim.os_type is not None and provsim.os_state is not None
-    provsim.disk = on_premises_disk(provsim.os_type, provsim.seed, provsim.linux_agent)
+    provsim.disk = on_premises_disk(provsim.os_type, provsim.seed, provsim.linux_agent or "waagent")
     if provsim.os_state.value == "generalized":
         generalize(provsim.disk, provsim.os_type)
 
@@ -68,6 +68,7 @@ def prepare_on_premises_disk(provsim: ScenarioContext) -> None:
 def prepare_build_vm(provsim: ScenarioContext) -> None:
     """Create a build VM from a platform image, and generalize its OS when the scenario says so."""
     assert provsim.os_type is not None and provsim.os_state is not None
-    provsim.build_vm = create_build_vm(provsim.platform, provsim.os_type, provsim.seed, provsim.linux_agent)
+    agent = provsim.linux_agent or "waagent"
+    provsim.build_vm = create_build_vm(provsim.platform, provsim.os_type, provsim.seed, agent)
     if provsim.os_state.value == "generalized":
         generalize(provsim.build_vm.disk, provsim.os_type)

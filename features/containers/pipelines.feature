@@ -14,16 +14,27 @@ Feature: Pipelines built for real in a container
     And testinfra sees the OS profile applied
     And the source VM is no longer usable
 
-  Scenario: A template without a deprovision step, captured as a managed image
-    Given the container pipeline "does_not_generalize.pkr.hcl"
+  Scenario: A template without a deprovision step, on an image with waagent alone
+    Given the platform image provisions with waagent
+    And the container pipeline "does_not_generalize.pkr.hcl"
     When it is built in a container
     Then the disk is specialized by the evidence
     And VM creation ends in a provisioning failure
     And the error code is OSProvisioningClientError
     And testinfra sees the OS profile not applied
 
+  Scenario: The same template on Debian 12, where the real cloud-init provisions the copy anyway
+    Given the container pipeline "does_not_generalize.pkr.hcl"
+    When it is built in a container
+    Then the disk is specialized by the evidence
+    And VM creation ends in success
+    And the reason mentions "never deprovisioned"
+    And the reason mentions "90-cloud-init-users still grants sudo"
+    And testinfra sees the OS profile applied
+
   Scenario: A deprovision that fails silently
-    Given the container pipeline "deprovision_fails_silently.pkr.hcl"
+    Given the platform image provisions with waagent
+    And the container pipeline "deprovision_fails_silently.pkr.hcl"
     When it is built in a container
     Then the disk is specialized by the evidence
     And the evidence shows "/var/lib/waagent/provisioned present"

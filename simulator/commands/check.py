@@ -393,10 +393,18 @@ def container_document(
 
     ``vhd_as``: how the user registers VHDs and a ``--rootfs`` upload (None: unknown, so both ways were tried).
     """
-    from ..pipeline.check import is_known
+    from ..pipeline.check import is_hygiene, is_known
     from ..pipeline.resolution import resolution_for
 
     findings = [f.to_dict() for f in report.findings] if report else []
+    if result.residue is not None:
+        # The image's residue as the container's disk holds it, where the memory backend read its own disk.
+        generalized = any(
+            r.registered_as is OsState.GENERALIZED and (r.targets and is_known(r.targets[0], vhd_as))
+            for r in result.registrations
+        )
+        findings = [f for f in findings if not is_hygiene(f)]
+        findings += [f.to_dict() for f in result.residue] if generalized else []
     evidence = [*result.notes, *(run.describe() for run in result.steps)]
     if result.evidence is not None:
         evidence += list(result.evidence.facts())

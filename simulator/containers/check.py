@@ -26,6 +26,8 @@ from ..model import OsState, OsType
 from ..outcome import SourceVm
 from ..pipeline.build import linux_agent_of
 from ..pipeline.check import registrations_of as registrations_by_tool
+from ..pipeline.check import residue_findings
+from ..pipeline.findings import Finding
 from ..pipeline.model import Pipeline, Target
 from ..platform import AllottedTime, Platform
 from . import base_image
@@ -57,6 +59,8 @@ class ContainerCheck:
     registrations: list[RegistrationCheck] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """What the reader should know about how the build ran here (the base image, for one)."""
+    residue: list[Finding] | None = None
+    """Image hygiene findings read off the build container's disk once the steps ran (None: not read)."""
 
     @property
     def failed_step(self) -> StepRun | None:
@@ -158,6 +162,8 @@ def check_pipeline(
     if result.failed_step is not None:
         return result
     result.evidence = observe(build_vm.machine.container, build_vm.user)
+    # The residue as the real disk shows it (the memory backend reads its own disk's).
+    result.residue = residue_findings(build_vm.machine.disk, pipeline.location)
     say(f"{pipeline.name}: the disk is {result.evidence.os_state.value}: " + "; ".join(result.evidence.facts()))
     captured: list[tuple[OsState, list[Target], ContainerImage, SourceVm]] = []
     # Specialized first: a generalized capture marks the VM generalized for good.

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..disk import GuestDisk
 from ..hygiene import inspect_image
 from ..model import OsState, OsType, Stage
 from ..outcome import Outcome
@@ -29,7 +30,7 @@ from ..rules import rule_id
 from ..stages import capture
 from .build import Build, simulate_build
 from .findings import Finding, Severity
-from .model import Pipeline, Target, TargetKind, Tool
+from .model import Location, Pipeline, Target, TargetKind, Tool
 from .resolution import resolution_for
 from .suppress import unsilenced
 from .variables import PackerVariables
@@ -164,15 +165,25 @@ def hygiene_findings(build: Build, report: PipelineReport) -> list[Finding]:
         return []
     if not any(r.registered_as is OsState.GENERALIZED and r.known for r in report.registrations):
         return []
+    return residue_findings(build.vm.disk, build.pipeline.location)
+
+
+def residue_findings(disk: GuestDisk, location: Location) -> list[Finding]:
+    """:func:`provsim.hygiene.inspect_image` of ``disk`` as findings at ``location`` (any backend's disk)."""
     return [
         Finding(
             Severity.WARNING if residue.inherited else Severity.INFO,
             f"image hygiene: {residue.message}",
-            build.pipeline.location,
+            location,
             rule_id(residue.id),
         )
-        for residue in inspect_image(build.vm.disk)
+        for residue in inspect_image(disk)
     ]
+
+
+def is_hygiene(finding: dict[str, Any]) -> bool:
+    """A finding (as JSON) about the image's residue, which each backend reads off its own disk."""
+    return str(finding.get("id", "")).startswith("PSIM1")
 
 
 def check_path(

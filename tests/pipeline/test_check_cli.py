@@ -182,3 +182,14 @@ def test_one_file_of_a_folder_is_pointed_to_the_folder(provsim_cli: CliRun, tmp_
     (tmp_path / "build.pkr.hcl").write_text('build {\n  sources = ["source.azure-arm.web"]\n}\n')
     status, _, err = provsim_cli("check", str(tmp_path / "build.pkr.hcl"))
     assert status == 2 and f"check the folder as packer build does: provsim check {tmp_path}" in err
+
+
+@pytest.mark.container
+def test_both_backends_read_the_same_residue(provsim_cli: CliRun) -> None:
+    """The image hygiene findings come off each backend's own disk; the real waagent and cloud-init leave the same."""
+    argv = ["check", str(FIXTURES / "containers" / "generalizes.pkr.hcl"), "--format", "json"]
+    _, memory_out, _ = provsim_cli(*argv)
+    _, docker_out, _ = provsim_cli(*argv, "--backend", "docker")
+    (memory,), (docker,) = json.loads(memory_out)["pipelines"], json.loads(docker_out)["pipelines"]
+    residue = [sorted(f["id"] for f in p["findings"] if f.get("id", "").startswith("PSIM1")) for p in (memory, docker)]
+    assert residue[0] == residue[1] == ["PSIM104", "PSIM105"], "the sudo rule survives the real deprovision too"

@@ -64,7 +64,7 @@ def inspect_image(disk: GuestDisk, *, keep_users: Iterable[str] = ()) -> list[Re
                 "step deletes the build user",
             )
         )
-    histories = [path for path in disk.glob("/root/.bash_history") + disk.glob("/home/*/.bash_history")]
+    histories = disk.glob("/root/.bash_history") + disk.glob("/home/*/.bash_history")
     if histories:
         found.append(Residue("hygiene.bash-history", f"shell history remains: {', '.join(histories)}"))
     agent_state = [path for path in (PROVISIONED_MARKER, SAVED_OVF_ENV) if disk.exists(path)]

@@ -51,7 +51,7 @@ def _redhat(offer: str, sku: str) -> str | None:
 
 
 def _debian(offer: str, sku: str) -> str | None:
-    major, _ = _version(offer) if _version(offer)[0] is not None else _version(sku)
+    major = _version(offer)[0] or _version(sku)[0]
     if major is None:
         return None
     return CLOUD_INIT if major >= 11 else WAAGENT

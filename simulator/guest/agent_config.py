@@ -76,9 +76,15 @@ def cloud_init_installed(disk: GuestDisk) -> bool:
     return disk.exists(CLOUD_INIT_BINARY)
 
 
+def _masked(disk: GuestDisk, unit: str) -> bool:
+    """``systemctl mask`` left the unit name in /etc/systemd/system with no content (a link to /dev/null)."""
+    mask = f"/etc/systemd/system/{unit}.service"
+    return disk.exists(mask) and not (disk.read_text(mask) or "").strip()
+
+
 def cloud_init_unit_state(disk: GuestDisk) -> str:
     """What ``systemctl is-enabled cloud-init-local.service`` prints: enabled, disabled, masked or not-found."""
-    if disk.exists(LOCAL_UNIT_MASK) and not (disk.read_text(LOCAL_UNIT_MASK) or "").strip():
+    if _masked(disk, "cloud-init-local"):
         return "masked"
     if not cloud_init_installed(disk):
         return "not-found"
@@ -87,10 +93,8 @@ def cloud_init_unit_state(disk: GuestDisk) -> str:
 
 def unit_runs(disk: GuestDisk, unit: str) -> bool:
     """One of cloud-init's units starts at boot: installed, linked into ``cloud-init.target``, not masked."""
-    mask = f"/etc/systemd/system/{unit}.service"
-    masked = disk.exists(mask) and not (disk.read_text(mask) or "").strip()
     wanted = disk.exists(f"/etc/systemd/system/cloud-init.target.wants/{unit}.service")
-    return cloud_init_installed(disk) and wanted and not masked
+    return cloud_init_installed(disk) and wanted and not _masked(disk, unit)
 
 
 def cloud_init_looks_enabled(disk: GuestDisk) -> bool:
@@ -129,7 +133,7 @@ def systemctl(disk: GuestDisk, action: str, units: list[str]) -> None:
         mask = f"/etc/systemd/system/{unit}.service"
         if action == "mask":
             disk.write_text(mask, "")
-        elif action == "unmask" and disk.exists(mask) and not (disk.read_text(mask) or "").strip():
+        elif action == "unmask" and _masked(disk, unit):
             disk.remove(mask)
         elif action == "disable":
             disk.remove(link)

@@ -121,9 +121,7 @@ def run_cloud_init(disk: GuestDisk, instance_id: str, ovf_env: str | None) -> Cl
     disk.write_text(INSTANCE_ID_FILE, instance_id)
     disk.write_text(f"{INSTANCES_FOLDER}/{instance_id}/datasource", "DataSourceAzure\n")
     media = _media(disk, ovf_env, boot)
-    for key_type in SSH_HOST_KEY_TYPES:
-        # ssh_deletekeys (default on): the image's host keys are replaced on every new instance.
-        disk.write_text(f"/etc/ssh/ssh_host_{key_type}_key", f"{key_type} host key of {instance_id}")
+    _renew_host_keys(disk, instance_id)
     if media is None:
         boot.log.append((STAGE_SECONDS * 3 / 4, "cloud-init: no OS profile to apply (no provisioning media)"))
         return boot
@@ -161,12 +159,17 @@ def _without_local_stage(disk: GuestDisk) -> CloudInitBoot:
     )
     disk.write_text(INSTANCE_ID_FILE, NONE_INSTANCE_ID)
     disk.set_hostname("localhost")
-    for key_type in SSH_HOST_KEY_TYPES:
-        disk.write_text(f"/etc/ssh/ssh_host_{key_type}_key", f"{key_type} host key of {NONE_INSTANCE_ID}")
+    _renew_host_keys(disk, NONE_INSTANCE_ID)
     match = _DEFAULT_USER.search(disk.read_text(CLOUD_CFG) or "")
     if match is not None:
         _add_admin(disk, match.group(1))
     return boot
+
+
+def _renew_host_keys(disk: GuestDisk, instance_id: str) -> None:
+    # ssh_deletekeys (default on): the image's host keys are replaced on every new instance.
+    for key_type in SSH_HOST_KEY_TYPES:
+        disk.write_text(f"/etc/ssh/ssh_host_{key_type}_key", f"{key_type} host key of {instance_id}")
 
 
 def _add_admin(disk: GuestDisk, name: str) -> None:

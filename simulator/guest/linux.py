@@ -32,13 +32,12 @@ from ..disk import Account, GuestDisk
 from ..media import mask_password, read_ovf_env
 from .agent_config import agents_summary, cloud_init_looks_enabled, provisioning_agent, udf_blocked
 from .base import Boot
-from .cloud_init import WAAGENT_OVF_ENV, CloudInitBoot, CloudInitRunner, run_cloud_init
+from .cloud_init import SSH_HOST_KEY_TYPES, WAAGENT_OVF_ENV, CloudInitBoot, CloudInitRunner, run_cloud_init
 
 WAAGENT_LIB = "/var/lib/waagent"
 PROVISIONED_MARKER = f"{WAAGENT_LIB}/provisioned"
 SAVED_OVF_ENV = WAAGENT_OVF_ENV
 SSH_HOST_KEYS = "/etc/ssh/ssh_host_*_key*"
-SSH_HOST_KEY_TYPES = ("rsa", "ecdsa", "ed25519")
 
 #: Guest seconds for the steps of a Linux first boot (kernel to agent, provisioning).
 BOOT_SECONDS = 40.0

@@ -61,9 +61,9 @@ class Build:
     """The step that would fail the build (a failing command under ``sh -e``, waagent run without root ...)."""
 
 
-def linux_agent_of(pipeline: Pipeline, stated: str | None = None) -> AgentChoice:
+def linux_agent_of(pipeline: Pipeline) -> AgentChoice:
     """The agent the pipeline's platform image provisions with: as stated, from its SKU, or waagent (not known)."""
-    stated = stated or pipeline.linux_agent
+    stated = pipeline.linux_agent
     if stated is not None:
         if stated not in AGENTS:
             raise ProvsimError(f"unknown Linux provisioning agent {stated!r}: say one of {', '.join(AGENTS)}")
@@ -79,18 +79,18 @@ def linux_agent_of(pipeline: Pipeline, stated: str | None = None) -> AgentChoice
     )
 
 
-def simulate_build(pipeline: Pipeline, seed: int = 0, *, linux_agent: str | None = None) -> Build:
+def simulate_build(pipeline: Pipeline, seed: int = 0) -> Build:
     """Run ``pipeline``'s steps on a fresh build VM's in-memory disk.
 
     The build VM starts with the agents of the pipeline's platform image
-    (:func:`linux_agent_of`; ``linux_agent`` states it when the template
-    cannot tell).
+    (:func:`linux_agent_of`; ``pipeline.linux_agent`` states it when the
+    template cannot tell).
     """
     platform = Platform(seed=seed)
     evidence: list[str] = []
     agent = WAAGENT
     if pipeline.os_type is OsType.LINUX:
-        choice = linux_agent_of(pipeline, linux_agent)
+        choice = linux_agent_of(pipeline)
         agent = choice.agent
         evidence.append(f"provisioning agent: {choice.why}")
     vm = create_build_vm(platform, pipeline.os_type, seed, agent, username=pipeline.build_user)

@@ -212,6 +212,28 @@ RULES: tuple[Rule, ...] = (
         "Declare a managed image, a gallery destination or a VHD.",
     ),
     Rule(
+        "PSIM018",
+        "winrm-password-refused",
+        "error",
+        "A winrm_password that packer validate refuses.",
+        "Packer requires 8 to 123 characters and three of upper case, lower case, digit and special character "
+        "(the platform's own rule for Windows admin passwords) and stops before creating anything: no image.",
+        "packer-plugin-azure builder/azure/arm/config.go (setUserNamePassword, isValidPassword).",
+        'communicator = "winrm" with winrm_password = "password"',
+        "Choose a longer, more varied password, or leave winrm_password unset: Packer generates one.",
+    ),
+    Rule(
+        "PSIM019",
+        "gallery-version-missing",
+        "error",
+        "A gallery destination without image_version.",
+        "Packer refuses the template before building ('An image_version must be specified for "
+        "shared_image_gallery_destination'): no image.",
+        "packer-plugin-azure builder/azure/arm/config.go (assertRequiredParametersSet).",
+        'shared_image_gallery_destination { gallery_name = "golden" image_name = "app" } without image_version',
+        'Add image_version = "1.0.0" (Major.Minor.Patch).',
+    ),
+    Rule(
         "PSIM101",
         "hygiene.leftover-user",
         "warning",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from provsim.pipeline.check import check_path
+from provsim.pipeline.validate import meets_winrm_complexity
 from provsim.rules import RULES, rule
 
 from tests.conftest import CliRun
@@ -30,7 +31,7 @@ FIRES = {
 }
 #: Pipelines that fire nothing: one per OS type.
 CLEAN = {"linux": "rules/clean-ubuntu.pkr.hcl", "windows": "packer/windows.pkr.hcl"}
-WINDOWS_RULES = {"PSIM011", "PSIM012"}
+WINDOWS_RULES = {"PSIM011", "PSIM012", "PSIM018"}
 
 
 def fires(path: Path) -> set[str]:
@@ -97,3 +98,49 @@ def _fires_in(tmp_path: Path, text: str) -> set[str]:
     path = tmp_path / "t.pkr.hcl"
     path.write_text(text)
     return fires(path)
+
+
+@pytest.mark.parametrize(
+    ("password", "accepted"),
+    [
+        ("Passw0rd", True),
+        ("winter2024", False),
+        ("Sh0rt!", False),
+        ("ÄÖÜäöü12", False),
+        ("Aa1ééé", True),
+        ("A1!" + "a" * 121, False),
+    ],
+)
+def test_winrm_password_complexity_is_packers(password: str, accepted: bool) -> None:
+    # Packer's classes are ASCII (Ä is no upper case letter to it) and it counts bytes as Go's len does:
+    # "Aa1ééé" is six characters but nine bytes.
+    assert meets_winrm_complexity(password) is accepted
+
+
+def test_packer_refusal_registers_nothing_and_names_the_line() -> None:
+    (report,) = check_path(FIXTURES / "rules" / "PSIM018.pkr.hcl")
+    assert report.build_failed and report.registrations == []
+    assert ("PSIM018", 17) in report.fired()
+
+
+def test_a_password_from_a_variable_is_not_judged(tmp_path: Path) -> None:
+    template = (FIXTURES / "rules" / "PSIM018.pkr.hcl").read_text()
+    from_variable = 'variable "pw" {\n  type = string\n}\n' + template.replace('"winter2024"', "var.pw")
+    assert "PSIM018" not in _fires_in(tmp_path, from_variable)
+
+
+def test_packer_json_refusals_fire_too(tmp_path: Path) -> None:
+    builder = {
+        "type": "azure-arm",
+        "os_type": "Linux",
+        "image_publisher": "Canonical",
+        "image_offer": "ubuntu-24_04-lts",
+        "image_sku": "server",
+        "shared_image_gallery_destination": {"resource_group": "rg", "gallery_name": "golden", "image_name": "app"},
+    }
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"builders": [builder]}, indent=2))
+    assert ("PSIM019", 9) in check_path(path)[0].fired()
+    builder["shared_image_gallery_destination"]["image_version"] = "1.0.0"  # type: ignore[index]
+    path.write_text(json.dumps({"builders": [builder]}, indent=2))
+    assert "PSIM019" not in fires(path)

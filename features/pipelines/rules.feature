@@ -21,3 +21,12 @@ Feature: Rules fire where the template shows the mistake
     Given the Packer template "fixtures/packer/forgot-deprovision-centos.pkr.hcl"
     Then rule PSIM002 fires
     And rule PSIM101 fires
+
+  Scenario: What packer validate refuses, provsim refuses, at the setting's line
+    Given the Packer template "fixtures/rules/PSIM018.pkr.hcl"
+    Then rule PSIM018 fires at line 17
+    And rule PSIM012 does not fire
+
+  Scenario: A gallery destination without a version is refused before any build
+    Given the Packer template "fixtures/rules/PSIM019.pkr.hcl"
+    Then rule PSIM019 fires at line 9

@@ -33,6 +33,7 @@ from .findings import Finding, Severity
 from .model import Location, Pipeline, Target, TargetKind, Tool
 from .resolution import resolution_for
 from .suppress import unsilenced
+from .validate import packer_config_findings
 from .variables import PackerVariables
 
 
@@ -128,8 +129,11 @@ def report_build(build: Build, seed: int = 0, vhd_as: OsState | None = None) -> 
                 Severity.INFO, "no output is declared (no managed image, gallery or VHD)", pipeline.location, "PSIM017"
             )
         )
-    if build.failed_step is not None:
-        # The build stops at the failing step (its finding says so): Packer and AIB register nothing.
+    refused = packer_config_findings(pipeline)
+    report.findings += refused
+    if build.failed_step is not None or refused:
+        # Packer refuses the template before building, or the build stops at the failing step (its finding
+        # says so): Packer and AIB register nothing.
         report.build_failed = True
         report.findings = unsilenced(report.findings)
         return report

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from ..model import OsType
 
@@ -141,3 +142,5 @@ class Pipeline:
     packer-plugin-azure ``builder/azure/arm/config.go``); AIB builds with Packer too."""
     sensitive: frozenset[str] = frozenset()
     """Values that must never be shown (sensitive variables, secret settings): every output masks them."""
+    settings: dict[str, Any] = field(default_factory=dict)
+    """The Packer source's settings as resolved (empty for AIB): what ``packer validate`` reads (:mod:`.validate`)."""

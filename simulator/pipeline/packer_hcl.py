@@ -585,6 +585,7 @@ def _pipeline(
     os_type = os_type_of(body, f"{location}: source {key}")
     pipeline = Pipeline(str(source_file), Tool.PACKER, name, os_type, location, source_image=source_image_of(body))
     pipeline.build_user = build_user_of(body)
+    pipeline.settings = body
     pipeline.targets = packer_targets(body, location, source_text, source_line or 1)
     secrets: set[str] = set()
     budget = ScriptBudget()

@@ -107,6 +107,7 @@ def _pipelines(
         os_type = os_type_of(body, f"{location}: builder {name!r}")
         pipeline = Pipeline(str(path), Tool.PACKER, name, os_type, location, source_image=source_image_of(body))
         pipeline.build_user = build_user_of(body)
+        pipeline.settings = body
         pipeline.targets = packer_targets(body, location, text, start, hcl=False)
         found = set(sensitive) | secret_values(body)
         step_cursor = line_of(text, '"provisioners"') or 1

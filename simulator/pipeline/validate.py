@@ -1,0 +1,97 @@
+"""What ``packer validate`` refuses in an azure-arm source's outputs, so provsim never passes it.
+
+Packer checks a source's configuration before it creates anything; a refused
+template builds no image at all. The checks here are the ones of
+packer-plugin-azure ``builder/azure/arm/config.go`` that concern the image a
+pipeline leaves behind, with Packer's own wording in the message:
+
+- ``winrm_password`` complexity (``setUserNamePassword`` / ``isValidPassword``):
+  8 to 123 characters, at least three of upper case, lower case, digit and
+  special character, checked whenever the communicator is WinRM;
+- a gallery destination without ``image_version`` (``assertRequiredParametersSet``:
+  "An image_version must be specified for shared_image_gallery_destination").
+
+A managed image with a specialized gallery destination (PSIM014) is checked
+where registrations are made (:mod:`provsim.pipeline.check`). A value that
+still holds ``${...}`` is not known here and is never judged.
+
+    >>> meets_winrm_complexity("Passw0rd!"), meets_winrm_complexity("password")
+    (True, False)
+"""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+from typing import Any
+
+from .findings import Finding, Severity
+from .model import Location, Pipeline, Tool
+from .sources import line_of, read_text
+
+#: Packer's bounds on ``winrm_password`` (``isValidPassword``), counted in bytes as Go's ``len`` does.
+WINRM_PASSWORD_BYTES = (8, 123)
+
+
+def meets_winrm_complexity(password: str) -> bool:
+    """Whether Packer accepts ``password`` as ``winrm_password``: its length and three of four character classes."""
+    low, high = WINRM_PASSWORD_BYTES
+    if not low <= len(password.encode("utf-8")) <= high:
+        return False
+    classes = (string.digits, string.ascii_lowercase, string.ascii_uppercase, string.punctuation + " ")
+    return sum(any(c in chars for c in password) for chars in classes) >= 3
+
+
+def _known(value: Any) -> str | None:
+    # A value still waiting for a variable is Packer's to judge once it has one.
+    return value if isinstance(value, str) and "${" not in value and "{{" not in value else None
+
+
+def _gallery_destination(settings: dict[str, Any]) -> dict[str, Any] | None:
+    found = settings.get("shared_image_gallery_destination")
+    if isinstance(found, list) and found and isinstance(found[0], dict):
+        found = found[0]  # an HCL block reads as a list of one body
+    return found if isinstance(found, dict) else None
+
+
+def packer_config_findings(pipeline: Pipeline) -> list[Finding]:
+    """The refusals of ``packer validate`` in ``pipeline``'s outputs (none for AIB, which Packer does not read)."""
+    if pipeline.tool is not Tool.PACKER or not pipeline.settings:
+        return []
+    settings = pipeline.settings
+    findings: list[Finding] = []
+    password = _known(settings.get("winrm_password"))
+    communicator = _known(settings.get("communicator"))
+    if communicator == "winrm" and password is not None and not meets_winrm_complexity(password):
+        findings.append(
+            Finding(
+                Severity.ERROR,
+                'packer validate refuses it: the supplied "winrm_password" must be between 8-123 characters long and '
+                "must satisfy at least 3 of upper case, lower case, digit, special character; choose a longer or "
+                "more varied password (or leave it unset: Packer generates one)",
+                _where(pipeline, "winrm_password"),
+                "PSIM018",
+            )
+        )
+    gallery = _gallery_destination(settings)
+    if gallery is not None and not gallery.get("image_version"):
+        findings.append(
+            Finding(
+                Severity.ERROR,
+                "packer validate refuses it: an image_version must be specified for "
+                'shared_image_gallery_destination; add image_version = "1.0.0"',
+                _where(pipeline, "shared_image_gallery_destination"),
+                "PSIM019",
+            )
+        )
+    return findings
+
+
+def _where(pipeline: Pipeline, setting: str) -> Location:
+    """The line of ``setting`` in the source, else the source's own line."""
+    try:
+        text = read_text(Path(pipeline.location.path))
+    except Exception:  # the reader read it a moment ago; a vanished file only costs the line
+        return pipeline.location
+    line = line_of(text, setting, pipeline.location.line or 1)
+    return Location(pipeline.location.path, line) if line is not None else pipeline.location

@@ -234,6 +234,28 @@ RULES: tuple[Rule, ...] = (
         'Add image_version = "1.0.0" (Major.Minor.Patch).',
     ),
     Rule(
+        "PSIM020",
+        "security-without-gallery",
+        "error",
+        "Secure Boot, vTPM or a security type without a gallery destination.",
+        "packer validate allows Trusted Launch and confidential VM settings only with a "
+        "shared_image_gallery_destination, and stops before creating anything: no image.",
+        "packer-plugin-azure builder/azure/arm/config.go; FACTS.md section 8.",
+        "secure_boot_enabled = true with managed_image_name only",
+        "Publish to a gallery (shared_image_gallery_destination), or drop the security settings.",
+    ),
+    Rule(
+        "PSIM021",
+        "trusted-launch-managed-image",
+        "error",
+        "A managed image captured from a Trusted Launch or confidential build VM.",
+        "The platform refuses it ('Creation of managed images are not supported for virtual machine with "
+        "TrustedLaunch security type'); only a gallery version keeps the security type.",
+        "hashicorp/packer #13189; FACTS.md section 8.",
+        'security_type = "TrustedLaunch" with managed_image_name and a gallery destination',
+        "Drop managed_image_name and publish to the gallery only.",
+    ),
+    Rule(
         "PSIM101",
         "hygiene.leftover-user",
         "warning",

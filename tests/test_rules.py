@@ -144,3 +144,31 @@ def test_packer_json_refusals_fire_too(tmp_path: Path) -> None:
     builder["shared_image_gallery_destination"]["image_version"] = "1.0.0"  # type: ignore[index]
     path.write_text(json.dumps({"builders": [builder]}, indent=2))
     assert "PSIM019" not in fires(path)
+
+
+def test_trusted_launch_into_a_gallery_only_is_accepted(tmp_path: Path) -> None:
+    # The gallery version keeps the security type; only the managed image beside it is refused.
+    template = (FIXTURES / "rules" / "PSIM021.pkr.hcl").read_text()
+    gallery_only = "\n".join(line for line in template.splitlines() if "managed_image" not in line)
+    fired = _fires_in(tmp_path, gallery_only)
+    assert not fired & {"PSIM020", "PSIM021"}
+
+
+def test_security_settings_in_json_strings_are_read(tmp_path: Path) -> None:
+    builder = {
+        "type": "azure-arm",
+        "os_type": "Linux",
+        "image_publisher": "Canonical",
+        "image_offer": "ubuntu-24_04-lts",
+        "image_sku": "server",
+        "vtpm_enabled": "true",
+        "managed_image_name": "app",
+        "managed_image_resource_group_name": "rg",
+    }
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"builders": [builder]}, indent=2))
+    assert ("PSIM020", 9) in check_path(path)[0].fired()
+    builder["security_type"] = "Standard"
+    builder["vtpm_enabled"] = "false"
+    path.write_text(json.dumps({"builders": [builder]}, indent=2))
+    assert "PSIM020" not in fires(path)

@@ -30,3 +30,8 @@ Feature: Rules fire where the template shows the mistake
   Scenario: A gallery destination without a version is refused before any build
     Given the Packer template "fixtures/rules/PSIM019.pkr.hcl"
     Then rule PSIM019 fires at line 9
+
+  Scenario: A Trusted Launch build may not leave a managed image beside its gallery version
+    Given the Packer template "fixtures/rules/PSIM021.pkr.hcl"
+    Then rule PSIM021 fires at line 13
+    And rule PSIM020 does not fire

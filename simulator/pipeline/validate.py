@@ -9,7 +9,14 @@ pipeline leaves behind, with Packer's own wording in the message:
   8 to 123 characters, at least three of upper case, lower case, digit and
   special character, checked whenever the communicator is WinRM;
 - a gallery destination without ``image_version`` (``assertRequiredParametersSet``:
-  "An image_version must be specified for shared_image_gallery_destination").
+  "An image_version must be specified for shared_image_gallery_destination");
+- Secure Boot, vTPM or a security type (Trusted Launch, confidential VM) without a
+  gallery destination (FACTS.md section 8).
+
+With a gallery destination Packer accepts those settings, but the platform then
+refuses the managed image beside it: "Creation of managed images are not
+supported for virtual machine with TrustedLaunch security type" (hashicorp/packer
+#13189). Both end the build without an image, so both are reported here.
 
 A managed image with a specialized gallery destination (PSIM014) is checked
 where registrations are made (:mod:`provsim.pipeline.check`). A value that
@@ -26,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .findings import Finding, Severity
-from .model import Location, Pipeline, Tool
+from .model import Location, Pipeline, TargetKind, Tool
 from .sources import line_of, read_text
 
 #: Packer's bounds on ``winrm_password`` (``isValidPassword``), counted in bytes as Go's ``len`` does.
@@ -84,7 +91,50 @@ def packer_config_findings(pipeline: Pipeline) -> list[Finding]:
                 "PSIM019",
             )
         )
+    security = security_settings(settings)
+    galleries = [t for t in pipeline.targets if t.kind is TargetKind.GALLERY_IMAGE]
+    if security and not galleries:
+        findings.append(
+            Finding(
+                Severity.ERROR,
+                f"packer validate refuses it: {', '.join(security)} need a shared_image_gallery_destination; "
+                "publish to a gallery, or drop the security settings",
+                _where(pipeline, security[0].split(" ", 1)[0]),
+                "PSIM020",
+            )
+        )
+    elif security:
+        for target in pipeline.targets:
+            if target.kind is TargetKind.MANAGED_IMAGE:
+                findings.append(
+                    Finding(
+                        Severity.ERROR,
+                        f"managed image {target.name!r} from a VM with {', '.join(security)}: the platform refuses "
+                        "it ('Creation of managed images are not supported for virtual machine with TrustedLaunch "
+                        "security type'); drop managed_image_name and publish to the gallery only",
+                        target.location,
+                        "PSIM021",
+                    )
+                )
     return findings
+
+
+def security_settings(settings: dict[str, Any]) -> list[str]:
+    """The Trusted Launch / confidential VM settings a source turns on, as written (``secure_boot_enabled = true``).
+
+    >>> security_settings({"secure_boot_enabled": True, "vtpm_enabled": "false", "security_type": "TrustedLaunch"})
+    ['secure_boot_enabled = true', 'security_type = TrustedLaunch']
+    """
+    found = [f"{name} = true" for name in ("secure_boot_enabled", "vtpm_enabled") if _true(settings.get(name))]
+    kind = _known(settings.get("security_type"))
+    if kind and kind.strip().lower() != "standard":
+        found.append(f"security_type = {kind.strip()}")
+    return found
+
+
+def _true(value: Any) -> bool:
+    # JSON templates often write booleans as strings; Packer's decoder takes both.
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 def _where(pipeline: Pipeline, setting: str) -> Location:

@@ -19,7 +19,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .errors import ProvsimError
 from .stopping import Stopped, stop_signals_raise
@@ -43,7 +43,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """provsim's parser; given the command line, only the options of the subcommand it names.
+
+    Each subcommand's options come from importing its module, and ``check`` alone
+    must not pay for the others' (nor ``--help`` for any): every subcommand is
+    listed with its summary, but only the one named in ``argv`` gets its options
+    and its ``run``. Without ``argv``, every subcommand is built.
+    """
     parser = _Parser(
         prog="provsim",
         description="Catch generalized/specialized mix-ups in Azure VM image pipelines before they cost a "
@@ -51,17 +58,41 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"provsim {_version()}")
+    parser.add_argument("--version", action=_Version, help="show program's version number and exit")
     parser.add_argument(
         "--debug", action="store_true", help="on an internal error, show the traceback (for a bug report)"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    named = _named_command(argv) if argv is not None else None
     for name, (module_name, summary) in COMMANDS.items():
-        module = importlib.import_module(f".commands.{module_name}", __package__)
         sub = commands.add_parser(name, help=summary, description=summary)
-        module.add_arguments(sub)
-        sub.set_defaults(run=module.run)
+        if named is None or name == named:
+            module = importlib.import_module(f".commands.{module_name}", __package__)
+            module.add_arguments(sub)
+            sub.set_defaults(run=module.run)
     return parser
+
+
+def _named_command(argv: Sequence[str]) -> str:
+    """The subcommand of a command line: its first word that is not an option (provsim's own take no value)."""
+    return next((word for word in argv if not word.startswith("-")), "")
+
+
+class _Version(argparse.Action):
+    """``--version``, reading the installed version only when asked (importlib.metadata costs 15-35 ms a start)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        print(f"provsim {_version()}")
+        parser.exit()
 
 
 EXAMPLES = """\
@@ -96,7 +127,9 @@ BROKEN_PIPE = 141
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run provsim; returns the exit status (also used by the console script)."""
-    args = build_parser().parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = build_parser(argv).parse_args(argv)
     try:
         # SIGTERM (how CI cancels) and SIGHUP take Ctrl-C's way out, through every cleanup.
         with stop_signals_raise():

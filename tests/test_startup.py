@@ -71,6 +71,23 @@ def test_check_help_imports_nothing_heavy() -> None:
     assert heavy(modules) == set()
 
 
+def test_only_version_reads_the_installed_metadata() -> None:
+    """importlib.metadata (and the email package it brings) is for ``--version``: 15-35 ms every other start."""
+    _, modules = loaded_after(CLI, "--version")
+    assert "importlib.metadata" in modules
+    for argv in (["--help"], ["check", "fixtures/packer/linux-vhd.json"]):
+        _, modules = loaded_after(CLI, *argv)
+        assert {"importlib.metadata", "email"} & modules == set(), argv
+
+
+def test_a_subcommand_imports_its_own_module_only() -> None:
+    """``check`` builds its own options, not those of ``matrix``, ``steps`` (ast) or ``rules``; ``--help`` none."""
+    _, modules = loaded_after(CLI, "--debug", "check", "fixtures/packer/linux-vhd.json")
+    assert {name for name in modules if name.startswith("provsim.commands.")} == {"provsim.commands.check"}
+    _, modules = loaded_after(CLI, "--help")
+    assert {name for name in modules if name.startswith("provsim.commands.")} == set()
+
+
 @pytest.mark.parametrize("template", ["fixtures/packer/linux-vhd.json", "fixtures/aib/windows-arm.json"])
 def test_check_of_a_json_template_leaves_hcl_and_the_engine_alone(template: str) -> None:
     """A JSON template needs no HCL grammar and no engine. Faker does load: a check creates VMs with OS profiles."""

@@ -256,6 +256,18 @@ RULES: tuple[Rule, ...] = (
         "Drop managed_image_name and publish to the gallery only.",
     ),
     Rule(
+        "PSIM022",
+        "hyper-v-generation-mismatch",
+        "error",
+        "A source of one Hyper-V generation into a gallery definition of the other.",
+        "The gallery refuses a version whose generation differs from its definition's ('has a different Hypervisor "
+        "generation'; AIB: 'Error with Hyper-V Version validation (cross-generation)'). Read where the SKU names "
+        "the generation (-gen2, g2; gen1) and the template declares the definition's hyperVGeneration.",
+        "FACTS.md section 8 (azure-cli and AIB error texts).",
+        "sku 22_04-lts-gen2 distributed to a gallery image declared with hyperVGeneration V1",
+        "Use a source of the definition's generation, or a definition of the source's.",
+    ),
+    Rule(
         "PSIM101",
         "hygiene.leftover-user",
         "warning",

@@ -28,6 +28,7 @@ FIRES = {
     "PSIM104": "packer/web.pkr.hcl",
     "PSIM105": "packer/web.pkr.hcl",
     "PSIM106": "packer/forgot-deprovision-centos.pkr.hcl",
+    "PSIM022": "rules/PSIM022.json",
 }
 #: Pipelines that fire nothing: one per OS type.
 CLEAN = {"linux": "rules/clean-ubuntu.pkr.hcl", "windows": "packer/windows.pkr.hcl"}
@@ -172,3 +173,26 @@ def test_security_settings_in_json_strings_are_read(tmp_path: Path) -> None:
     builder["vtpm_enabled"] = "false"
     path.write_text(json.dumps({"builders": [builder]}, indent=2))
     assert "PSIM020" not in fires(path)
+
+
+def _with_generations(tmp_path: Path, sku: str, definition: str) -> set[str]:
+    text = (FIXTURES / "rules" / "PSIM022.json").read_text()
+    path = tmp_path / "t.json"
+    path.write_text(text.replace('"22_04-lts-gen2"', json.dumps(sku)).replace('"V1"', json.dumps(definition)))
+    return fires(path)
+
+
+@pytest.mark.parametrize(
+    ("sku", "definition", "refused"),
+    [
+        ("22_04-lts-gen2", "V1", True),
+        ("server-gen1", "V2", True),  # the reverse
+        ("2022-datacenter-g2", "v2", False),
+        ("22_04-lts", "V1", False),  # no suffix: no evidence of the source's generation
+        ("22_04-lts-gen2", "[parameters('generation')]", False),  # not known here
+    ],
+)
+def test_hyper_v_generation_is_compared_where_both_are_stated(
+    tmp_path: Path, sku: str, definition: str, refused: bool
+) -> None:
+    assert ("PSIM022" in _with_generations(tmp_path, sku, definition)) is refused

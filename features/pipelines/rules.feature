@@ -35,3 +35,7 @@ Feature: Rules fire where the template shows the mistake
     Given the Packer template "fixtures/rules/PSIM021.pkr.hcl"
     Then rule PSIM021 fires at line 13
     And rule PSIM020 does not fire
+
+  Scenario: A Gen2 source into a gallery definition the template declares Gen1
+    Given the AIB template "fixtures/rules/PSIM022.json"
+    Then rule PSIM022 fires at line 13

@@ -31,6 +31,7 @@ from ..stages import capture
 from .build import Build, simulate_build
 from .findings import Finding, Severity
 from .model import Location, Pipeline, Target, TargetKind, Tool
+from .platform_rules import hyper_v_findings
 from .resolution import resolution_for
 from .suppress import unsilenced
 from .validate import packer_config_findings
@@ -129,7 +130,7 @@ def report_build(build: Build, seed: int = 0, vhd_as: OsState | None = None) -> 
                 Severity.INFO, "no output is declared (no managed image, gallery or VHD)", pipeline.location, "PSIM017"
             )
         )
-    refused = packer_config_findings(pipeline)
+    refused = packer_config_findings(pipeline) + hyper_v_findings(pipeline)
     report.findings += refused
     if build.failed_step is not None or refused:
         # Packer refuses the template before building, or the build stops at the failing step (its finding

@@ -1,0 +1,91 @@
+"""Refusals of the platform that a template already shows: a gallery definition of the other Hyper-V generation.
+
+A gallery image version must have its definition's Hyper-V generation; a
+version built from a Gen2 source into a Gen1 definition is refused ("has a
+different Hypervisor generation ['V2'] than the parent gallery image ['V1']";
+AIB: "Error with Hyper-V Version validation (cross-generation)", FACTS.md
+section 8). The source's generation is read off its SKU only where the SKU
+says it (``-gen2``, ``g2``, ``gen2``; ``gen1``): many SKUs without a suffix
+are Gen2 today, so no suffix is no evidence. The definition's generation is
+known only where the same ARM template declares the gallery image
+(``Microsoft.Compute/galleries/images`` with ``hyperVGeneration``); Packer
+templates never state it, so for them nothing is judged.
+
+    >>> sku_generation("22_04-lts-gen2"), sku_generation("2022-datacenter-g2"), sku_generation("server")
+    ('V2', 'V2', None)
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ..errors import ProvsimError
+from .findings import Finding, Severity
+from .model import Location, Pipeline, TargetKind, Tool
+from .sources import parse_json, read_text, text_lines
+
+_GEN2 = re.compile(r"(?:-gen2|gen2|-g2|g2)$", re.IGNORECASE)
+_GEN1 = re.compile(r"(?:-gen1|gen1)$", re.IGNORECASE)
+#: The resource type of a gallery image definition, as ARM spells it (compared case-insensitively).
+DEFINITION_TYPE = "microsoft.compute/galleries/images"
+
+
+def sku_generation(sku: str) -> str | None:
+    """``V2`` or ``V1`` when the SKU's suffix names the Hyper-V generation, else None."""
+    if _GEN2.search(sku):
+        return "V2"
+    if _GEN1.search(sku):
+        return "V1"
+    return None
+
+
+def gallery_definitions(document: Any, depth: int = 0) -> list[str]:
+    """The literal ``hyperVGeneration`` of every gallery image definition in an ARM document, in order.
+
+    An expression (``[parameters('gen')]``) is kept as written, so that the
+    caller can tell a declared but unknown generation from none.
+    """
+    if not isinstance(document, dict) or depth > 8:
+        return []
+    found: list[str] = []
+    properties = document.get("properties")
+    if str(document.get("type", "")).lower() == DEFINITION_TYPE and isinstance(properties, dict):
+        generation = properties.get("hyperVGeneration")
+        if isinstance(generation, str):
+            found.append(generation)
+    resources = document.get("resources")
+    for resource in resources if isinstance(resources, list) else []:
+        found.extend(gallery_definitions(resource, depth + 1))
+    return found
+
+
+def hyper_v_findings(pipeline: Pipeline) -> list[Finding]:
+    """A gallery output whose source generation differs from every definition the template declares."""
+    if pipeline.tool is not Tool.AIB or pipeline.source_image is None:
+        return []
+    source = sku_generation(pipeline.source_image.sku)
+    galleries = [t for t in pipeline.targets if t.kind is TargetKind.GALLERY_IMAGE]
+    if source is None or not galleries:
+        return []
+    try:
+        text = read_text(Path(pipeline.path))
+        declared = gallery_definitions(parse_json(Path(pipeline.path), text))
+    except ProvsimError:  # a Bicep file, or one that vanished: its definitions are not read
+        return []
+    if not declared or any(g.strip().upper() not in ("V1", "V2") or g.strip().upper() == source for g in declared):
+        return []  # no definition, one provsim cannot read, or one that matches: nothing is known to differ
+    line = text_lines(text).find('"hyperVGeneration"')
+    return [
+        Finding(
+            Severity.ERROR,
+            f"gallery output {target.name!r}: the source {pipeline.source_image} is Hyper-V {source}, "
+            f"as its SKU says; the gallery image definition is {declared[0].strip().upper()}; "
+            "the gallery refuses the version (cross-generation); build from a source of the definition's "
+            f"generation, or declare the definition with hyperVGeneration {source!r}",
+            Location(pipeline.path, line) if line is not None else target.location,
+            "PSIM022",
+        )
+        for target in galleries
+    ]

@@ -268,6 +268,17 @@ RULES: tuple[Rule, ...] = (
         "Use a source of the definition's generation, or a definition of the source's.",
     ),
     Rule(
+        "PSIM023",
+        "gallery-os-state-mismatch",
+        "error",
+        "A gallery output registered in another OS state than the definition the template declares.",
+        "The gallery refuses the version ('has a different OS state ['Specialized'] than the parent gallery image OS "
+        "state ['Generalized']'), whatever a VM created from it would do; AIB registers generalized.",
+        "azure-cli #24972; packer-plugin-azure #262, #295; FACTS.md section 8.",
+        "an AIB SharedImage distribute to a definition declared with osState Specialized",
+        "Declare the definition in the state the output is registered in.",
+    ),
+    Rule(
         "PSIM101",
         "hygiene.leftover-user",
         "warning",

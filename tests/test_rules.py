@@ -29,6 +29,7 @@ FIRES = {
     "PSIM105": "packer/web.pkr.hcl",
     "PSIM106": "packer/forgot-deprovision-centos.pkr.hcl",
     "PSIM022": "rules/PSIM022.json",
+    "PSIM023": "rules/PSIM023.json",
 }
 #: Pipelines that fire nothing: one per OS type.
 CLEAN = {"linux": "rules/clean-ubuntu.pkr.hcl", "windows": "packer/windows.pkr.hcl"}
@@ -196,3 +197,15 @@ def test_hyper_v_generation_is_compared_where_both_are_stated(
     tmp_path: Path, sku: str, definition: str, refused: bool
 ) -> None:
     assert ("PSIM022" in _with_generations(tmp_path, sku, definition)) is refused
+
+
+def test_gallery_os_state_is_the_definitions(tmp_path: Path) -> None:
+    text = (FIXTURES / "rules" / "PSIM023.json").read_text()
+    path = tmp_path / "t.json"
+    (report,) = check_path(FIXTURES / "rules" / "PSIM023.json")
+    assert ("PSIM023", 12) in report.fired()
+    assert [r.outcome.succeeded for r in report.registrations] == [True]  # beside the VM creation, not instead
+    path.write_text(text.replace('"Specialized"', '"Generalized"'))
+    assert "PSIM023" not in fires(path)
+    path.write_text(text.replace('"Specialized"', "\"[parameters('state')]\""))
+    assert "PSIM023" not in fires(path)

@@ -39,3 +39,8 @@ Feature: Rules fire where the template shows the mistake
   Scenario: A Gen2 source into a gallery definition the template declares Gen1
     Given the AIB template "fixtures/rules/PSIM022.json"
     Then rule PSIM022 fires at line 13
+
+  Scenario: An AIB image into a gallery definition declared specialized
+    Given the AIB template "fixtures/rules/PSIM023.json"
+    Then rule PSIM023 fires at line 12
+    And rule PSIM022 does not fire

@@ -31,7 +31,7 @@ from ..stages import capture
 from .build import Build, simulate_build
 from .findings import Finding, Severity
 from .model import Location, Pipeline, Target, TargetKind, Tool
-from .platform_rules import hyper_v_findings
+from .platform_rules import hyper_v_findings, os_state_findings
 from .resolution import resolution_for
 from .suppress import unsilenced
 from .validate import packer_config_findings
@@ -159,6 +159,8 @@ def report_build(build: Build, seed: int = 0, vhd_as: OsState | None = None) -> 
             report.registrations.append(
                 Registration(target, registered_as, outcome, resolution, known=is_known(target, vhd_as))
             )
+    # The gallery's own refusal of a version in another state than its definition, beside the VM's outcome.
+    report.findings += os_state_findings(pipeline, {r.target: r.registered_as for r in report.registrations if r.known})
     report.findings += hygiene_findings(build, report)
     report.findings = unsilenced(report.findings)
     return report

@@ -1,4 +1,4 @@
-"""Refusals of the platform that a template already shows: a gallery definition of the other Hyper-V generation.
+"""Refusals of the platform that a template already shows: a gallery definition of the other generation or state.
 
 A gallery image version must have its definition's Hyper-V generation; a
 version built from a Gen2 source into a Gen1 definition is refused ("has a
@@ -9,7 +9,8 @@ says it (``-gen2``, ``g2``, ``gen2``; ``gen1``): many SKUs without a suffix
 are Gen2 today, so no suffix is no evidence. The definition's generation is
 known only where the same ARM template declares the gallery image
 (``Microsoft.Compute/galleries/images`` with ``hyperVGeneration``); Packer
-templates never state it, so for them nothing is judged.
+templates never state it, so for them nothing is judged. The same holds for the
+definition's ``osState`` against the state the output is registered in.
 
     >>> sku_generation("22_04-lts-gen2"), sku_generation("2022-datacenter-g2"), sku_generation("server")
     ('V2', 'V2', None)
@@ -22,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ProvsimError
+from ..model import OsState
 from .findings import Finding, Severity
-from .model import Location, Pipeline, TargetKind, Tool
+from .model import Location, Pipeline, Target, TargetKind, Tool
 from .sources import parse_json, read_text, text_lines
 
 _GEN2 = re.compile(r"(?:-gen2|gen2|-g2|g2)$", re.IGNORECASE)
@@ -41,24 +43,35 @@ def sku_generation(sku: str) -> str | None:
     return None
 
 
-def gallery_definitions(document: Any, depth: int = 0) -> list[str]:
-    """The literal ``hyperVGeneration`` of every gallery image definition in an ARM document, in order.
-
-    An expression (``[parameters('gen')]``) is kept as written, so that the
-    caller can tell a declared but unknown generation from none.
-    """
+def gallery_definitions(document: Any, depth: int = 0) -> list[dict[str, Any]]:
+    """The properties of every gallery image definition an ARM document declares, in order."""
     if not isinstance(document, dict) or depth > 8:
         return []
-    found: list[str] = []
+    found: list[dict[str, Any]] = []
     properties = document.get("properties")
     if str(document.get("type", "")).lower() == DEFINITION_TYPE and isinstance(properties, dict):
-        generation = properties.get("hyperVGeneration")
-        if isinstance(generation, str):
-            found.append(generation)
+        found.append(properties)
     resources = document.get("resources")
     for resource in resources if isinstance(resources, list) else []:
         found.extend(gallery_definitions(resource, depth + 1))
     return found
+
+
+def declared(pipeline: Pipeline, setting: str) -> tuple[list[str], int | None]:
+    """Every gallery definition's ``setting`` in ``pipeline``'s ARM template (upper case), and the first one's line.
+
+    Empty when a definition leaves it out or writes an expression
+    (``[parameters('gen')]``): then nothing is known about all of them.
+    """
+    try:
+        text = read_text(Path(pipeline.path))
+        definitions = gallery_definitions(parse_json(Path(pipeline.path), text))
+    except ProvsimError:  # a Bicep file, or one that vanished: its definitions are not read
+        return [], None
+    values = [d.get(setting) for d in definitions]
+    if not values or not all(isinstance(v, str) and not v.strip().startswith("[") for v in values):
+        return [], None
+    return [str(v).strip().upper() for v in values], text_lines(text).find(f'"{setting}"')
 
 
 def hyper_v_findings(pipeline: Pipeline) -> list[Finding]:
@@ -69,19 +82,14 @@ def hyper_v_findings(pipeline: Pipeline) -> list[Finding]:
     galleries = [t for t in pipeline.targets if t.kind is TargetKind.GALLERY_IMAGE]
     if source is None or not galleries:
         return []
-    try:
-        text = read_text(Path(pipeline.path))
-        declared = gallery_definitions(parse_json(Path(pipeline.path), text))
-    except ProvsimError:  # a Bicep file, or one that vanished: its definitions are not read
-        return []
-    if not declared or any(g.strip().upper() not in ("V1", "V2") or g.strip().upper() == source for g in declared):
+    generations, line = declared(pipeline, "hyperVGeneration")
+    if not generations or any(g not in ("V1", "V2") or g == source for g in generations):
         return []  # no definition, one provsim cannot read, or one that matches: nothing is known to differ
-    line = text_lines(text).find('"hyperVGeneration"')
     return [
         Finding(
             Severity.ERROR,
             f"gallery output {target.name!r}: the source {pipeline.source_image} is Hyper-V {source}, "
-            f"as its SKU says; the gallery image definition is {declared[0].strip().upper()}; "
+            f"as its SKU says; the gallery image definition is {generations[0]}; "
             "the gallery refuses the version (cross-generation); build from a source of the definition's "
             f"generation, or declare the definition with hyperVGeneration {source!r}",
             Location(pipeline.path, line) if line is not None else target.location,
@@ -89,3 +97,31 @@ def hyper_v_findings(pipeline: Pipeline) -> list[Finding]:
         )
         for target in galleries
     ]
+
+
+def os_state_findings(pipeline: Pipeline, registered: dict[Target, OsState]) -> list[Finding]:
+    """A gallery output registered in another OS state than every definition the template declares.
+
+    The gallery refuses such a version ("has a different OS state ['Specialized']
+    than the parent gallery image OS state ['Generalized']", azure-cli #24972),
+    whatever a VM created from it would do.
+    """
+    if not any(t.kind is TargetKind.GALLERY_IMAGE for t in registered):
+        return []
+    states, line = declared(pipeline, "osState")
+    findings: list[Finding] = []
+    for target, state in registered.items():
+        wanted = state.value.upper()
+        if target.kind is not TargetKind.GALLERY_IMAGE or not states or any(s == wanted for s in states):
+            continue
+        findings.append(
+            Finding(
+                Severity.ERROR,
+                f"gallery output {target.name!r} is registered {state.value}, the gallery image definition's "
+                f"osState is {states[0].capitalize()}: the gallery refuses the version (a different OS state); "
+                f"declare the definition {state.value.capitalize()}, or publish to a definition of that state",
+                Location(pipeline.path, line) if line is not None else target.location,
+                "PSIM023",
+            )
+        )
+    return findings

@@ -190,7 +190,8 @@ def _with_generations(tmp_path: Path, sku: str, definition: str) -> set[str]:
         ("server-gen1", "V2", True),  # the reverse
         ("2022-datacenter-g2", "v2", False),
         ("22_04-lts", "V1", False),  # no suffix: no evidence of the source's generation
-        ("22_04-lts-gen2", "[parameters('generation')]", False),  # not known here
+        ("22_04-lts-gen2", "[parameters('generation')]", False),  # a parameter without a default: not known
+        ("22_04-lts-gen2", "[variables('generation')]", False),
     ],
 )
 def test_hyper_v_generation_is_compared_where_both_are_stated(
@@ -209,3 +210,15 @@ def test_gallery_os_state_is_the_definitions(tmp_path: Path) -> None:
     assert "PSIM023" not in fires(path)
     path.write_text(text.replace('"Specialized"', "\"[parameters('state')]\""))
     assert "PSIM023" not in fires(path)
+
+
+def test_a_definition_parameter_takes_its_default(tmp_path: Path) -> None:
+    document = json.loads((FIXTURES / "rules" / "PSIM022.json").read_text())
+    document["parameters"] = {"generation": {"type": "string", "defaultValue": "V1"}}
+    document["resources"][0]["properties"]["hyperVGeneration"] = "[parameters('generation')]"
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(document, indent=2))
+    assert "PSIM022" in fires(path)
+    document["parameters"]["generation"]["defaultValue"] = "V2"
+    path.write_text(json.dumps(document, indent=2))
+    assert "PSIM022" not in fires(path)

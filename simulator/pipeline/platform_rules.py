@@ -30,6 +30,7 @@ from .sources import parse_json, read_text, text_lines
 
 _GEN2 = re.compile(r"(?:-gen2|gen2|-g2|g2)$", re.IGNORECASE)
 _GEN1 = re.compile(r"(?:-gen1|gen1)$", re.IGNORECASE)
+_PARAMETER = re.compile(r"^\[parameters\('([^']+)'\)\]$")
 #: The resource type of a gallery image definition, as ARM spells it (compared case-insensitively).
 DEFINITION_TYPE = "microsoft.compute/galleries/images"
 
@@ -60,18 +61,30 @@ def gallery_definitions(document: Any, depth: int = 0) -> list[dict[str, Any]]:
 def declared(pipeline: Pipeline, setting: str) -> tuple[list[str], int | None]:
     """Every gallery definition's ``setting`` in ``pipeline``'s ARM template (upper case), and the first one's line.
 
-    Empty when a definition leaves it out or writes an expression
-    (``[parameters('gen')]``): then nothing is known about all of them.
+    A ``[parameters('gen')]`` takes the parameter's ``defaultValue``, as the
+    AIB reader does. Empty when a definition leaves the setting out or writes
+    another expression: then nothing is known about all of them.
     """
     try:
         text = read_text(Path(pipeline.path))
-        definitions = gallery_definitions(parse_json(Path(pipeline.path), text))
+        document = parse_json(Path(pipeline.path), text)
     except ProvsimError:  # a Bicep file, or one that vanished: its definitions are not read
         return [], None
-    values = [d.get(setting) for d in definitions]
+    parameters = document.get("parameters") if isinstance(document, dict) else None
+    defaults = {
+        name: spec.get("defaultValue")
+        for name, spec in (parameters.items() if isinstance(parameters, dict) else [])
+        if isinstance(spec, dict)
+    }
+    values = [_resolved(d.get(setting), defaults) for d in gallery_definitions(document)]
     if not values or not all(isinstance(v, str) and not v.strip().startswith("[") for v in values):
         return [], None
     return [str(v).strip().upper() for v in values], text_lines(text).find(f'"{setting}"')
+
+
+def _resolved(value: Any, defaults: dict[str, Any]) -> Any:
+    match = _PARAMETER.match(value.strip()) if isinstance(value, str) else None
+    return defaults.get(match.group(1)) if match else value
 
 
 def hyper_v_findings(pipeline: Pipeline) -> list[Finding]:

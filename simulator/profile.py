@@ -11,15 +11,17 @@ Profiles are generated with Faker from a seed, so any run can be replayed::
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import string
+import sys
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from .model import OsType
 
-if TYPE_CHECKING:  # Faker itself loads with the first profile: its import alone costs about 100 ms
+if TYPE_CHECKING:  # Faker loads with the first profile, and only the part of it a profile uses (see _faker)
     from faker import Faker
 
 #: Windows NetBIOS computer names are at most 15 characters (FACTS.md section 4).
@@ -112,17 +114,63 @@ def meets_azure_complexity(password: str) -> bool:
     return sum(classes) >= 3
 
 
+#: The Faker providers a profile's values come from: ``word`` (lorem), ``user_name`` (internet, made of
+#: person's names), ``password`` (misc). All in en_US, the locale of ``Faker()``.
+PROFILE_PROVIDERS = ("internet", "lorem", "misc", "person")
+
 _FAKERS: list[Faker] = []
 
 
 def _faker() -> Faker:
-    # One instance, reseeded per profile: making a Faker costs about 1 ms, and a template with a thousand
-    # outputs needs thousands of profiles. Seeding replaces the instance's random state, so reuse changes nothing.
-    if not _FAKERS:
-        from faker import Faker
+    """Faker's generator with the providers of a profile, made as ``Faker()`` makes its own.
 
-        _FAKERS.append(Faker())
+    ``Faker()`` imports and lists every provider and locale Faker has (60-90 ms,
+    more than the rest of a check); a profile uses four of them. The generator
+    is Faker's own and the providers are added as its ``Factory`` adds them
+    (weighted choices), so a seed gives the same profile as it does with
+    ``Faker()`` (``tests/test_profile.py`` compares the two).
+
+    One instance, reseeded per profile: seeding replaces the generator's random state, so reuse changes nothing.
+    """
+    if not _FAKERS:
+        _defer_faker_package()
+        from faker.generator import Generator
+
+        config: dict[str, Any] = {"locale": "en_US", "use_weighting": True}  # Factory.create's, for Faker()
+        generator = Generator(**config)
+        for name in PROFILE_PROVIDERS:
+            provider = importlib.import_module(f"faker.providers.{name}.en_US").Provider(generator)
+            provider.__use_weighting__ = True
+            generator.add_provider(provider)
+        # Typed as Faker: Faker's type hints are on its proxy, which hands every call to a generator like this one.
+        _FAKERS.append(cast("Faker", generator))
     return _FAKERS[0]
+
+
+def _defer_faker_package() -> None:
+    """Make Faker's submodules importable without running the package's ``__init__`` yet.
+
+    That ``__init__`` is the costly part (it builds ``Faker``'s proxy, which
+    imports every provider). The package is registered unexecuted; the first
+    time anyone asks it for a name (``from faker import Faker``, ``faker.Faker``)
+    its ``__init__`` runs, as it would have at import, and then answers. When
+    Faker is already imported (Faker's own pytest plugin imports it), nothing changes.
+    """
+    if "faker" in sys.modules:
+        return
+    spec = importlib.util.find_spec("faker")
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError("No module named 'faker'", name="faker")
+    package = importlib.util.module_from_spec(spec)
+    loader = spec.loader
+
+    def run_init_on_first_use(name: str) -> object:
+        del vars(package)["__getattr__"]
+        loader.exec_module(package)
+        return getattr(package, name)
+
+    vars(package)["__getattr__"] = run_init_on_first_use  # a module's __getattr__ (PEP 562)
+    sys.modules["faker"] = package
 
 
 @cache
@@ -133,7 +181,11 @@ def generate_profile(os_type: OsType, seed: int, role: str = "vm") -> OsProfile:
     them) and immutable, and a check of many templates asks for the same few
     (a quarter of the time of a 1000-template file went to making them again).
     """
-    fake = _faker()
+    return profile_from(_faker(), os_type, seed, role)
+
+
+def profile_from(fake: Faker, os_type: OsType, seed: int, role: str) -> OsProfile:
+    """The profile that Faker's ``fake`` (seeded here from the arguments) draws: what :func:`generate_profile` gives."""
     fake.seed_instance(f"{seed}:{os_type.value}:{role}")
     limit = WINDOWS_COMPUTER_NAME_MAX if os_type is OsType.WINDOWS else LINUX_HOSTNAME_MAX
     word = re.sub(r"[^a-z0-9]", "", fake.word().lower()) or "vm"

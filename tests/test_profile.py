@@ -28,3 +28,15 @@ def test_complexity_rule() -> None:
     assert not meets_azure_complexity("alllowercaseletters")
     assert meets_azure_complexity("Lower-and-UPPER")
     assert Secret("x") == Secret("x")
+
+
+@pytest.mark.parametrize("os_type", list(OsType))
+def test_profiles_are_those_faker_gives(os_type: OsType) -> None:
+    """provsim builds Faker's generator with a profile's four providers only; a seed draws what ``Faker()`` draws."""
+    from faker import Faker
+    from provsim.profile import profile_from
+
+    fake = Faker()
+    for seed in range(300):
+        for role in ("vm", "build", "onprem"):
+            assert generate_profile(os_type, seed, role) == profile_from(fake, os_type, seed, role), (seed, role)

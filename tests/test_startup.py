@@ -97,6 +97,27 @@ def test_check_of_a_json_template_leaves_hcl_and_the_engine_alone(template: str)
     assert "multiprocessing" not in modules  # the process pool is for many pipelines only
 
 
+def test_a_check_loads_the_part_of_faker_a_profile_uses() -> None:
+    """Faker's generator and four providers, not ``Faker()``'s proxy with every provider and locale."""
+    _, modules = loaded_after(CLI, "check", "fixtures/packer/linux-vhd.json")
+    assert "faker.generator" in modules
+    assert {"faker.proxy", "faker.config", "faker.providers.address", "faker.providers.date_time"} & modules == set()
+
+
+def test_faker_stays_whole_for_whoever_imports_it_after_a_profile() -> None:
+    """The package's ``__init__`` was only put off: ``from faker import Faker`` runs it and works."""
+    script = """\
+import json, sys
+from provsim import OsType, generate_profile
+generate_profile(OsType.LINUX, 0)
+before = "faker.proxy" in sys.modules
+from faker import Faker
+print(json.dumps({"status": int(before), "modules": [Faker().name()]}))
+"""
+    before, (name,) = loaded_after(script)
+    assert before == 0 and name
+
+
 def test_check_of_an_hcl_template_loads_the_grammar_but_not_the_engine() -> None:
     status, modules = loaded_after(CLI, "check", "fixtures/packer/web.pkr.hcl")
     assert status in (0, 1)

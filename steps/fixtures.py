@@ -14,6 +14,7 @@ import os
 import random
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from provsim import (
@@ -30,6 +31,8 @@ from provsim import (
 )
 
 SEED_KEY = pytest.StashKey[int]()
+#: The key of the seed in an xdist worker's ``workerinput``.
+WORKER_SEED = "provsim_seed"
 USED_KEY = pytest.StashKey[bool]()
 
 
@@ -92,10 +95,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    seed = config.getoption("--provsim-seed", default=None)
+    # An xdist worker takes the seed its controller chose (see pytest_configure_node): drawing its own
+    # would show one seed in the header and replay another from the failure.
+    worker_input: dict[str, object] = getattr(config, "workerinput", {})
+    seed = worker_input.get(WORKER_SEED)
+    if seed is None:
+        seed = config.getoption("--provsim-seed", default=None)
     if seed is None:
         seed = int(os.environ["PROVSIM_SEED"]) if os.environ.get("PROVSIM_SEED") else random.randrange(10**6)
-    config.stash[SEED_KEY] = seed
+    config.stash[SEED_KEY] = int(str(seed))
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent without xdist, and then never called
+def pytest_configure_node(node: Any) -> None:
+    """Hand the controller's seed to each xdist worker before it configures."""
+    node.workerinput[WORKER_SEED] = node.config.stash[SEED_KEY]
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -1,5 +1,7 @@
 """The step library works from a foreign repository, through the pytest11 entry point."""
 
+import re
+
 import pytest
 
 FEATURE = """
@@ -170,3 +172,14 @@ def test_own_sentences_in_conftest_and_one_module_for_many_features(pytester: py
     pytester.makeini("[pytest]\nbdd_features_base_dir = .\n")
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+def test_xdist_workers_replay_the_seed_the_header_shows(pytester: pytest.Pytester) -> None:
+    """Each worker used to draw its own seed: the header showed one and the failure another."""
+    pytester.makefile(".feature", wrong=WRONG_EXPECTATION)
+    pytester.makepyfile(test_wrong=TEST_MODULE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    (header,) = re.findall(r"provsim seed: (\d+)", output)
+    assert re.findall(r"seed (\d+): replay with pytest --provsim-seed=(\d+)", output) == [(header, header)]

@@ -70,6 +70,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sarif", type=Path, metavar="FILE", help="also write SARIF 2.1.0: each finding at its file and line"
     )
     parser.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="also write one self-contained HTML page: each pipeline's cells of the seed's table",
+    )
+    parser.add_argument(
         "--jobs",
         type=int,
         default=None,
@@ -145,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
         raise ProvsimError("--step-timeout goes with --backend docker: the memory backend runs no step for real")
     if args.step_timeout is not None and not 0 < args.step_timeout < 10**7:
         raise ProvsimError(f"--step-timeout {args.step_timeout:g}: give a number of seconds greater than 0")
-    for report_file in (args.junit, args.sarif):
+    for report_file in (args.junit, args.sarif, args.html):
         # Checked before any work: a long container build must not end in a report that cannot be written.
         if report_file is not None and (report_file.is_dir() or not report_file.parent.is_dir()):
             raise ProvsimError(f"{report_file}: not a file in an existing folder; pass a path such as reports/x.xml")
@@ -168,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
     documents = [_without_ignored(document, ignored) for document in documents]
     # The last line of defence: whatever a reader, a finding or a step quoted, no sensitive value is printed.
     documents = [masked(document, secrets) for document in documents]
-    write_reports(documents, junit_file=args.junit, sarif_file=args.sarif)
+    write_reports(documents, junit_file=args.junit, sarif_file=args.sarif, html_file=args.html)
     if args.format == "json":
         print_json(documents)
     else:
@@ -292,11 +298,18 @@ def print_json(documents: list[dict[str, Any]]) -> None:
     print("  ]\n}")
 
 
-def write_reports(documents: list[dict[str, Any]], *, junit_file: Path | None, sarif_file: Path | None) -> None:
-    """Write the JUnit and SARIF files asked for; a file that cannot be written is bad input, in one line."""
-    from ..report import junit, sarif
+def write_reports(
+    documents: list[dict[str, Any]], *, junit_file: Path | None, sarif_file: Path | None, html_file: Path | None = None
+) -> None:
+    """Write the JUnit, SARIF and HTML files asked for; a file that cannot be written is bad input, in one line."""
+    from ..report import html, junit, sarif
 
-    for path, render in ((junit_file, junit), (sarif_file, lambda d: json.dumps(sarif(d), indent=2) + "\n")):
+    renders: tuple[tuple[Path | None, Callable[[list[dict[str, Any]]], str]], ...] = (
+        (junit_file, junit),
+        (sarif_file, lambda d: json.dumps(sarif(d), indent=2) + "\n"),
+        (html_file, html),
+    )
+    for path, render in renders:
         if path is None:
             continue
         try:

@@ -279,6 +279,17 @@ RULES: tuple[Rule, ...] = (
         "Declare the definition in the state the output is registered in.",
     ),
     Rule(
+        "PSIM024",
+        "appx-per-user-before-sysprep",
+        "error",
+        "An AppX package installed for the build user only (winget install, Add-AppxPackage) before sysprep.",
+        "Sysprep's generalize refuses it ('Package ... was installed for a user, but not provisioned for all users'): "
+        "sysprep stops, the ImageState wait never ends and the build produces no image.",
+        "microsoft/winget-cli #5599 (winget in a Packer azure-arm build); microsoft/terminal #7767.",
+        'provisioner "powershell" { inline = ["winget install --id Microsoft.WindowsTerminal -e"] } before sysprep',
+        "Provision the package for all users (Add-AppxProvisionedPackage -Online), or remove it before sysprep.",
+    ),
+    Rule(
         "PSIM101",
         "hygiene.leftover-user",
         "warning",

@@ -62,3 +62,11 @@ def test_a_report_that_cannot_be_written_is_refused_before_any_work(provsim_cli:
         "check", str(FIXTURES / "packer" / "web.pkr.hcl"), "--junit", str(tmp_path / "no" / "x.xml")
     )
     assert (status, out) == (2, "") and "not a file in an existing folder" in err
+
+
+def test_sarif_carries_a_sysprep_blockers_rule_and_help(provsim_cli: CliRun, tmp_path: Path) -> None:
+    _, _, _, log = reports(provsim_cli, tmp_path, FIXTURES / "rules" / "PSIM024.pkr.hcl")
+    (result,) = [r for r in log["runs"][0]["results"] if r["ruleId"] == "PSIM024"]
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 26
+    described = {rule["id"]: rule for rule in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert "Add-AppxProvisionedPackage" in described["PSIM024"]["help"]["text"]

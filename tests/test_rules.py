@@ -33,7 +33,7 @@ FIRES = {
 }
 #: Pipelines that fire nothing: one per OS type.
 CLEAN = {"linux": "rules/clean-ubuntu.pkr.hcl", "windows": "packer/windows.pkr.hcl"}
-WINDOWS_RULES = {"PSIM011", "PSIM012", "PSIM018"}
+WINDOWS_RULES = {"PSIM011", "PSIM012", "PSIM018", "PSIM024"}
 
 
 def fires(path: Path) -> set[str]:
@@ -222,3 +222,27 @@ def test_a_definition_parameter_takes_its_default(tmp_path: Path) -> None:
     document["parameters"]["generation"]["defaultValue"] = "V2"
     path.write_text(json.dumps(document, indent=2))
     assert "PSIM022" not in fires(path)
+
+
+def test_a_per_user_appx_install_before_sysprep_is_named_at_its_line(tmp_path: Path) -> None:
+    assert ("PSIM024", 26) in check_path(FIXTURES / "rules" / "PSIM024.pkr.hcl")[0].fired()
+    assert "PSIM024" not in fires(FIXTURES / "rules" / "PSIM024-provisioned.pkr.hcl")
+    template = (FIXTURES / "rules" / "PSIM024.pkr.hcl").read_text()
+    assert "PSIM024" not in _fires_in(tmp_path, template.replace('["winget install', '["# winget install'))
+    # In sysprep's own step, a line before it blocks it and a line after it blocks nothing.
+    plain = template.replace("winget install --id Microsoft.WindowsTerminal -e --accept-package-agreements", "hostname")
+    before = plain.replace(
+        '      "& $env:SystemRoot', '      "Add-AppxPackage C:\\\\pkgs\\\\app.msix",\n      "& $env:SystemRoot'
+    )
+    assert before != plain and "PSIM024" in _fires_in(tmp_path, before)
+    after = plain.replace('/mode:vm",', '/mode:vm", "winget install --id Microsoft.WindowsTerminal -e",')
+    assert after != plain and "PSIM024" not in _fires_in(tmp_path, after)
+
+
+def test_aibs_hidden_sysprep_is_blocked_by_a_per_user_install_too(tmp_path: Path) -> None:
+    text = (FIXTURES / "aib" / "windows-arm.json").read_text()
+    path = tmp_path / "t.json"
+    path.write_text(
+        text.replace("Install-WindowsFeature -Name Web-Server -IncludeManagementTools", "Add-AppxPackage app.msix")
+    )
+    assert "PSIM024" in fires(path)

@@ -44,3 +44,8 @@ Feature: Rules fire where the template shows the mistake
     Given the AIB template "fixtures/rules/PSIM023.json"
     Then rule PSIM023 fires at line 12
     And rule PSIM022 does not fire
+
+  Scenario: An AppX package installed for the build user only stops sysprep
+    Given the Packer template "fixtures/rules/PSIM024.pkr.hcl"
+    Then rule PSIM024 fires at line 26
+    And rule PSIM011 does not fire

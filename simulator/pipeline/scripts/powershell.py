@@ -5,7 +5,10 @@ runs on this Linux machine to hold an interpreter against), but what the
 language itself says is not code is taken out first: ``# ...`` to the end of
 a line, ``<# ... #>`` blocks, which may span lines, the strings that
 ``Write-Host``, ``Write-Output`` or ``echo`` only print, and the branch of an
-``if ($false)`` (or the ``else`` of an ``if ($true)``) that never runs. A ``#`` inside a
+``if ($false)`` (or the ``else`` of an ``if ($true)``) that never runs, here-strings
+(``@" ... "@``, data until something runs them), the body of a function that is
+never called (about_Functions), and whatever follows an ``exit``, ``return`` or
+``throw`` at the top of the script (about_Return). A ``#`` inside a
 string or a here-string is not a comment, and the grammar knows that where a
 regular expression would not.
 
@@ -15,6 +18,8 @@ regular expression would not.
     ['echo', '& Sysprep.exe /oobe /generalize']
     >>> without_comments(["if ($false) { & Sysprep.exe /generalize }"])
     ['if ($false)']
+    >>> without_comments(["function Seal {", "  & Sysprep.exe /generalize", "}", "exit 0", "& Sysprep.exe /oobe"])
+    ['function Seal {', '', '}', 'exit 0', '']
 """
 
 from __future__ import annotations
@@ -54,10 +59,12 @@ def _blank_comments(lines: list[str]) -> list[str]:
     source = "\n".join(lines).encode()
     tree = _parser().parse(source)
     blanked = bytearray(source)
+    for dead in _unreached(tree.root_node, source):
+        _blank(blanked, dead)
     stack = [(tree.root_node, False)]
     while stack:
         node, printed = stack.pop()
-        if node.type == "comment" or (printed and node.type == "string_literal"):
+        if node.type == "comment" or "here_string" in node.type or (printed and node.type == "string_literal"):
             _blank(blanked, node)
             continue
         if node.type == "if_statement":
@@ -93,3 +100,41 @@ def _dead_branches(node: Any, source: bytes) -> list[Any]:
     if written in _ALWAYS_TRUE:
         return [child for child in node.children if "else" in child.type]
     return []
+
+
+#: Statements after which nothing in the same script runs (about_Return, about_Language_Keywords: exit, throw).
+_ENDING = frozenset({"exit", "return", "throw"})
+
+
+def _unreached(root: Any, source: bytes) -> list[Any]:
+    """Code that never runs: what follows a top-level ``exit``/``return``/``throw``, and uncalled functions' bodies.
+
+    Only the script's own top level is certain: an ``exit`` inside a block ends
+    the script only when that block runs, which this reader does not decide.
+    """
+    dead: list[Any] = []
+    top = next((child for child in root.children if child.type == "statement_list"), None)
+    statements = top.children if top is not None else []
+    for index, statement in enumerate(statements):
+        if statement.type == "flow_control_statement" and statement.children[0].type in _ENDING:
+            dead.extend(statements[index + 1 :])
+            break
+    called: set[str] = set()
+    functions: list[Any] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "command_name":
+            called.add(_text(node, source).lower())
+        elif node.type == "function_statement":
+            functions.append(node)
+        stack.extend(node.children)
+    for function in functions:
+        name = next((child for child in function.children if child.type == "function_name"), None)
+        if name is not None and _text(name, source).lower() not in called:
+            dead.extend(child for child in function.children if child.type == "script_block")
+    return dead
+
+
+def _text(node: Any, source: bytes) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8", "replace")

@@ -11,6 +11,7 @@ pytest_plugins = [
     "provsim.steps.pipelines",
     "provsim.steps.baselines",
     "provsim.steps.containers",
+    "provsim.steps.container_summary",
     "provsim.steps.container_builds",
     "provsim.steps.agents",
 ]

@@ -96,3 +96,27 @@ def test_container_scenarios_skip_or_fail_without_an_engine(
     result = pytester.runpytest_subprocess("-rs", "-p", "no:cacheprovider")
     result.assert_outcomes(**{outcome: 1})
     result.stdout.fnmatch_lines(["*no Docker engine reachable: *; start dockerd or set DOCKER_HOST*"])
+
+
+def test_the_suite_says_container_scenarios_are_the_slow_part(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After collection, their count and the engine; at the end, their share of the time; none with -m."""
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/provsim-docker.sock")
+    monkeypatch.setenv(engine.REQUIRE_ENV, "0")
+    pytester.makefile(".feature", engine_needed=FEATURE)
+    pytester.makepyfile(
+        "from pytest_bdd import scenarios\nfrom provsim.steps.containers import use_containers\n"
+        "use_containers()\nscenarios('engine_needed.feature')\n\ndef test_plain():\n    pass\n"
+    )
+    pytester.makeini("[pytest]\nbdd_features_base_dir = .\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(
+        [
+            "provsim: 1 of 2 tests are container scenarios (Docker engine: unix:///nonexistent/provsim-docker.sock*);"
+            ' -m "not container" leaves them out',
+            "provsim: container scenarios took * s of the * s the tests ran (*%)",
+        ]
+    )
+    quiet = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-m", "not container")
+    assert "provsim:" not in quiet.stdout.str().replace("provsim seed", "")

@@ -1,20 +1,23 @@
 """Figures for the Docker backend: the 8 Linux cells in containers vs the bare Docker work they need.
 
-    python benchmarks/containers.py [--repeat N]
+    python benchmarks/containers.py [--repeat N] [--phases]
 
 Prints, measured in the same run: the time of the 8 container cells (build
 or on-premises machine, real waagent, capture or upload, VM boot with the
 real-seconds budget, testinfra evidence) and the time of the bare Docker work
 the same cells cannot avoid (per cell: start a container, exec one command,
 commit, start a container from the commit, remove), and their ratio.
-The base image build time is printed when it had to be built.
+The base image build time is printed when it had to be built. With
+``--phases``, a table of where the cells' seconds went (``container_phases.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from contextlib import nullcontext
 
+from container_phases import Phases, timed_phases
 from measure import Row
 from provsim.cells import all_cells
 from provsim.containers import base_image
@@ -41,7 +44,7 @@ def bare_docker(run: Run) -> float:
     return time.monotonic() - started
 
 
-def rows(repeat: int = 1) -> list[Row]:
+def rows(repeat: int = 1, phases: bool = False) -> list[Row]:
     """The containers row of issue 15's table: 8 Linux cells vs the bare Docker work they need."""
     client = connect()
     recipe = base_image.machine_recipe()
@@ -51,13 +54,19 @@ def rows(repeat: int = 1) -> list[Row]:
         print(f"base image {recipe.tag}: cached (build it afresh with 'provsim base-image build --force')")
     cells = [cell for cell in all_cells() if cell.os_type is OsType.LINUX]
     cell_seconds = bare_seconds = 0.0
-    for _ in range(repeat):
-        with Run.start(client) as run:
+    timing = timed_phases() if phases else nullcontext(Phases())
+    with timing as phase_seconds:
+        for _ in range(repeat):
             started = time.monotonic()
-            for cell in cells:
-                run_cell(run, cell)
+            with Run.start(client) as run:
+                for cell in cells:
+                    run_cell(run, cell)
+            # The run's removal counts: a cell is not done before its containers and images are gone.
             cell_seconds += time.monotonic() - started
-            bare_seconds += sum(bare_docker(run) for _ in cells)
+            with Run.start(client) as run:
+                bare_seconds += sum(bare_docker(run) for _ in cells)
+    if phases:
+        print(phase_seconds.table(cell_seconds))
     cells_time, bare_time = cell_seconds / repeat, bare_seconds / repeat
     print(f"8 Linux cells in containers: {cells_time:.1f} s")
     print(f"bare Docker work for 8 cells (start, exec, commit, boot): {bare_time:.1f} s")
@@ -74,8 +83,9 @@ def rows(repeat: int = 1) -> list[Row]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--phases", action="store_true", help="print where the cells' seconds went, phase by phase")
     args = parser.parse_args()
-    for row in rows(args.repeat):
+    for row in rows(args.repeat, args.phases):
         print(row.line())
 
 

@@ -1,0 +1,82 @@
+"""Where a container cell's seconds go: each Docker call and phase of the cells, timed with time.monotonic.
+
+The cells' code is left as it is: for the length of :func:`timed_phases`, the
+functions the cells call are wrapped (by name, in the modules that call them)
+with a timer. Phases nest (a boot starts a machine, waits for the agent and
+reads the evidence), so each phase is charged only its own seconds, its inner
+phases' taken off; "other" is what no phase covers (Faker profiles, the
+platform's Python conversation).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+from unittest import mock
+
+from provsim.containers import boot, cells, cleanup, machine
+
+#: (module, attribute, phase): the calls that a cell's seconds are spent in.
+WRAPPED: tuple[tuple[Any, str, str], ...] = (
+    (machine, "release", "releaser container (/etc unmount)"),
+    (cells, "replay", "on-premises disk replayed (exec)"),
+    (cells, "waagent_deprovision", "waagent deprovision (exec)"),
+    (cells, "observe", "evidence via testinfra"),
+    (boot, "observe", "evidence via testinfra"),
+    (cells, "capture", "capture (docker commit)"),
+    (cells, "upload", "upload (export + import)"),
+    (cells, "retire", "retire source VM (kill)"),
+    (boot, "_wait_ready", "wait for the ready report"),
+    (cleanup.Run, "remove_all", "removal of the run's containers and images"),
+)
+
+
+class Phases:
+    """Seconds per phase, each phase charged its own time only."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self._stack: list[float] = []  # the inner phases' seconds of each open phase
+
+    def wrap(self, phase: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self._stack.append(0.0)
+            started = time.monotonic()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent = time.monotonic() - started
+                inner = self._stack.pop()
+                self.seconds[phase] += spent - inner
+                if self._stack:
+                    self._stack[-1] += spent
+
+        return timed
+
+    def table(self, total: float) -> str:
+        """A Markdown table of the phases, largest first, with what no phase covers as "other"."""
+        lines = ["| phase | seconds (8 cells) | share |", "|---|---|---|"]
+        covered = sum(self.seconds.values())
+        ranked = sorted(self.seconds.items(), key=lambda item: -item[1])
+        rows = [*ranked, ("other (agent's execs, Faker, platform)", total - covered)]
+        for phase, seconds in rows:
+            lines.append(f"| {phase} | {seconds:.1f} | {100 * seconds / total:.0f}% |")
+        lines.append(f"| total | {total:.1f} | 100% |")
+        return "\n".join(lines)
+
+
+@contextmanager
+def timed_phases() -> Iterator[Phases]:
+    """Time the cells' phases while the block runs."""
+    phases = Phases()
+    with ExitStack() as stack:
+        for owner, name, phase in WRAPPED:
+            stack.enter_context(mock.patch.object(owner, name, phases.wrap(phase, getattr(owner, name))))
+        # Docker's create and start, the container's /etc restored (execs); the releaser is timed apart.
+        stack.enter_context(
+            mock.patch.object(machine, "start", phases.wrap("container create/start, /etc restored", machine.start))
+        )
+        yield phases

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from .errors import ProvsimError
 
@@ -86,6 +87,10 @@ class Timeline:
 
     def add(self, at: float, actor: str, text: str) -> None:
         self.events.append(Event(at, actor, text))
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """The JSON shape: one ``{"at", "actor", "text"}`` per event, ``at`` in virtual seconds."""
+        return [{"at": event.at, "actor": event.actor, "text": event.text} for event in self.events]
 
     def texts(self) -> list[str]:
         return [event.text for event in self.events]

@@ -45,4 +45,5 @@ class Outcome:
             "error_code": self.error_code.value if self.error_code else None,
             "reason": self.reason,
             "resolution": self.resolution,
+            "timeline": self.timeline.to_list(),
         }

@@ -122,3 +122,18 @@ def test_a_hostile_template_shows_as_text(provsim_cli: CliRun, tmp_path: Path) -
     assert "<script" not in text and "script" not in page.tags
     shown = "".join(page.text)
     assert hostile in shown and 'images"<script>' in shown, "the reader sees the names as written"
+
+
+def test_each_vm_creation_shows_its_timeline(provsim_cli: CliRun, tmp_path: Path) -> None:
+    """The JSON's events in order under the reason, unfolded where the VM creation did not succeed."""
+    documents, page, text = check_html(provsim_cli, tmp_path, KINDS["packer-json-vhd"])
+    (document,), (shown,) = documents, page.pipelines
+    for registration, row in zip(document["registrations"], shown["rows"][1:], strict=True):
+        events = registration["timeline"]
+        assert events, "every VM creation has a timeline"
+        timeline = row[2][row[2].index("timeline") :]
+        at = 0
+        for event in events:  # each after the one before it
+            at = timeline.index(event["text"], at) + len(event["text"])
+    statuses = [r["status"] for r in document["registrations"]]
+    assert text.count('<details class="timeline" open>') == sum(status != "succeeded" for status in statuses) > 0

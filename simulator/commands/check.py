@@ -456,6 +456,7 @@ def container_document(
                     "reason": row["reason"],
                     "resolution": resolution,
                     "known": is_known(target, vhd_as) if target is not None else vhd_as is not None,
+                    "timeline": row["timeline"],
                 }
             )
     return {

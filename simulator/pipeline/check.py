@@ -62,6 +62,7 @@ class Registration:
             "reason": row["reason"],
             "resolution": self.resolution,
             "known": self.known,
+            "timeline": row["timeline"],
         }
 
 

@@ -3,8 +3,8 @@
 The seed's table is 4 x 4: rows are OS type x OS state, columns are stage x
 registration. Each registration of a pipeline lands in one cell (the
 pipeline's OS type and state, the registration's stage and state) and is
-coloured by its outcome. Below the table: each VM creation with its reason
-and resolution, the evidence and the findings. Everything from a template is
+coloured by its outcome. Below the table: each VM creation with its reason,
+resolution and timeline, the evidence and the findings. Everything from a template is
 untrusted text, so every value goes through :func:`html.escape`; the page
 loads nothing (inline CSS, no script, no image).
 
@@ -71,6 +71,21 @@ def _outcome(registration: dict[str, Any]) -> str:
     return str(registration["status"]) + ("" if registration.get("known", True) else " later")
 
 
+def _timeline(registration: dict[str, Any]) -> str:
+    """The VM creation's events in virtual time, folded under the reason (``simulate`` prints the same lines)."""
+    events = registration.get("timeline") or []
+    if not events:
+        return ""
+    rows = "".join(
+        f"<li><code>{int(ev['at']) // 60}:{int(ev['at']) % 60:02d}</code> {_text(ev['actor'])}: "
+        f"{_text(ev['text'])}</li>"
+        for ev in events
+    )
+    # Open where the VM creation did not succeed: there the order of events is the explanation.
+    shown = "" if registration.get("status") == "succeeded" else " open"
+    return f'<details class="timeline"{shown}><summary>timeline</summary><ol>{rows}</ol></details>'
+
+
 def _pipeline(document: dict[str, Any]) -> str:
     e = _text
     title = f"{e(document['path'])} ({e(document.get('tool', ''))} {e(document['name'])})"
@@ -90,7 +105,7 @@ def _pipeline(document: dict[str, Any]) -> str:
         stage = _DONE.get(str(r.get("stage")), r.get("stage"))
         parts.append(
             f'<tr class="{e(_outcome(r))}"><td><code>{e(r["target"])}</code> {e(stage)} as '
-            f"{e(r['registered_as'])}</td><td>{e(outcome)}</td><td>{e(r['reason'])}</td>"
+            f"{e(r['registered_as'])}</td><td>{e(outcome)}</td><td>{e(r['reason'])}{_timeline(r)}</td>"
             f"<td>{e(r['resolution'] or '')}</td></tr>"
         )
     parts.append("</table>")

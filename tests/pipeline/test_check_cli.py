@@ -10,7 +10,9 @@ CliRun = Callable[..., tuple[int, str, str]]  # the provsim_cli fixture (tests/c
 
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-REGISTRATION_KEYS = {"target", "stage", "registered_as", "status", "error_code", "reason", "resolution", "known"}
+REGISTRATION_KEYS = {
+    *("target", "stage", "registered_as", "status", "error_code", "reason", "resolution", "known", "timeline"),
+}
 
 
 def test_json_contract(provsim_cli: CliRun) -> None:

@@ -226,10 +226,11 @@ RULES: tuple[Rule, ...] = (
         "PSIM019",
         "gallery-version-missing",
         "error",
-        "A gallery destination without image_version.",
+        "A gallery destination without image_version, or with one not in Major.Minor.Patch digits.",
         "Packer refuses the template before building ('An image_version must be specified for "
-        "shared_image_gallery_destination'): no image.",
-        "packer-plugin-azure builder/azure/arm/config.go (assertRequiredParametersSet).",
+        "shared_image_gallery_destination and must follow the Major(int).Minor(int).Patch(int) format'): no image.",
+        "packer-plugin-azure builder/azure/arm/config.go (assertRequiredParametersSet, validImageVersion "
+        "^[0-9]+\\.[0-9]+\\.[0-9]+$; older releases checked only that it is set).",
         'shared_image_gallery_destination { gallery_name = "golden" image_name = "app" } without image_version',
         'Add image_version = "1.0.0" (Major.Minor.Patch).',
     ),

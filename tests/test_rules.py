@@ -246,3 +246,28 @@ def test_aibs_hidden_sysprep_is_blocked_by_a_per_user_install_too(tmp_path: Path
         text.replace("Install-WindowsFeature -Name Web-Server -IncludeManagementTools", "Add-AppxPackage app.msix")
     )
     assert "PSIM024" in fires(path)
+
+
+@pytest.mark.parametrize(
+    ("version", "refused"),
+    [("1.0.0", False), ("2024.12.31", False), ("1.0", True), ("v1.0.0", True), ("1.0.0-rc1", True), ("1.0.0\n", True)],
+)
+def test_gallery_version_follows_major_minor_patch(tmp_path: Path, version: str, refused: bool) -> None:
+    """config.go's validImageVersion: three dot-separated runs of digits, nothing around them."""
+    destination = {"resource_group": "rg", "gallery_name": "golden", "image_name": "app", "image_version": version}
+    builder = {"type": "azure-arm", "os_type": "Linux", "image_publisher": "Canonical", "image_offer": "o"}
+    builder |= {"image_sku": "server", "shared_image_gallery_destination": destination}
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"builders": [builder]}, indent=2))
+    assert ("PSIM019" in fires(path)) is refused
+
+
+def test_gallery_version_from_a_variable_is_judged_by_its_value(tmp_path: Path) -> None:
+    destination = {"resource_group": "rg", "gallery_name": "golden", "image_name": "app"}
+    destination["image_version"] = "{{user `version`}}"
+    builder = {"type": "azure-arm", "os_type": "Linux", "image_publisher": "Canonical", "image_offer": "o"}
+    builder |= {"image_sku": "server", "shared_image_gallery_destination": destination}
+    path = tmp_path / "t.json"
+    for value, refused in (("1.2.3", False), ("1.0", True)):
+        path.write_text(json.dumps({"variables": {"version": value}, "builders": [builder]}, indent=2))
+        assert ("PSIM019" in fires(path)) is refused, value

@@ -8,8 +8,10 @@ pipeline leaves behind, with Packer's own wording in the message:
 - ``winrm_password`` complexity (``setUserNamePassword`` / ``isValidPassword``):
   8 to 123 characters, at least three of upper case, lower case, digit and
   special character, checked whenever the communicator is WinRM;
-- a gallery destination without ``image_version`` (``assertRequiredParametersSet``:
-  "An image_version must be specified for shared_image_gallery_destination");
+- a gallery destination without ``image_version``, or with one not of the form
+  Major.Minor.Patch in digits (``assertRequiredParametersSet``: "An image_version
+  must be specified for shared_image_gallery_destination and must follow the
+  Major(int).Minor(int).Patch(int) format");
 - Secure Boot, vTPM or a security type (Trusted Launch, confidential VM) without a
   gallery destination (FACTS.md section 8).
 
@@ -28,6 +30,7 @@ still holds ``${...}`` is not known here and is never judged.
 
 from __future__ import annotations
 
+import re
 import string
 from pathlib import Path
 from typing import Any
@@ -47,6 +50,18 @@ def meets_winrm_complexity(password: str) -> bool:
         return False
     classes = (string.digits, string.ascii_lowercase, string.ascii_uppercase, string.punctuation + " ")
     return sum(any(c in chars for c in password) for chars in classes) >= 3
+
+
+#: ``validImageVersion`` of config.go (``^[0-9]+\\.[0-9]+\\.[0-9]+$``; Go's ``$`` allows no trailing newline).
+_IMAGE_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
+
+
+def _version_is_refused(version: Any) -> bool | None:
+    """Whether Packer refuses ``version``; None while it waits for a variable (Packer's to judge then)."""
+    known = _known(version)
+    if known is None:
+        return None if isinstance(version, str) else True
+    return _IMAGE_VERSION.fullmatch(known) is None
 
 
 def _known(value: Any) -> str | None:
@@ -81,12 +96,14 @@ def packer_config_findings(pipeline: Pipeline) -> list[Finding]:
             )
         )
     gallery = _gallery_destination(settings)
-    if gallery is not None and not gallery.get("image_version"):
+    version = gallery.get("image_version") if gallery is not None else None
+    if gallery is not None and (not version or _version_is_refused(version) is True):
+        shown = f" ({version!r} is not)" if version else ""
         findings.append(
             Finding(
                 Severity.ERROR,
-                "packer validate refuses it: an image_version must be specified for "
-                'shared_image_gallery_destination; add image_version = "1.0.0"',
+                "packer validate refuses it: an image_version must be specified for shared_image_gallery_destination "
+                f'and must follow the Major(int).Minor(int).Patch(int) format{shown}; write image_version = "1.0.0"',
                 _where(pipeline, "shared_image_gallery_destination"),
                 "PSIM019",
             )

@@ -238,10 +238,10 @@ RULES: tuple[Rule, ...] = (
         "PSIM020",
         "security-without-gallery",
         "error",
-        "Secure Boot, vTPM or a security type without a gallery destination.",
-        "packer validate allows Trusted Launch and confidential VM settings only with a "
-        "shared_image_gallery_destination, and stops before creating anything: no image.",
-        "packer-plugin-azure builder/azure/arm/config.go; FACTS.md section 8.",
+        "Secure Boot or vTPM with a managed image; a ConfidentialVM security type with a managed image or a VHD.",
+        "packer validate refuses them ('these features are only supported when directly publishing to a Shared "
+        "Image Gallery') and stops before creating anything: no image.",
+        "packer-plugin-azure builder/azure/arm/config.go (assertRequiredParametersSet); FACTS.md section 8.",
         "secure_boot_enabled = true with managed_image_name only",
         "Publish to a gallery (shared_image_gallery_destination), or drop the security settings.",
     ),

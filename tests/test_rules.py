@@ -271,3 +271,33 @@ def test_gallery_version_from_a_variable_is_judged_by_its_value(tmp_path: Path) 
     for value, refused in (("1.2.3", False), ("1.0", True)):
         path.write_text(json.dumps({"variables": {"version": value}, "builders": [builder]}, indent=2))
         assert ("PSIM019" in fires(path)) is refused, value
+
+
+@pytest.mark.parametrize(
+    ("settings", "outputs", "expected"),
+    [
+        ({"secure_boot_enabled": True}, {"managed", "gallery"}, {"PSIM020"}),  # validate stops it before the platform
+        ({"vtpm_enabled": True}, {"managed"}, {"PSIM020"}),
+        ({"secure_boot_enabled": True}, {"vhd"}, set()),  # config.go refuses the flags only with a managed image
+        ({"secure_boot_enabled": True}, {"gallery"}, set()),
+        ({"security_type": "ConfidentialVM"}, {"vhd"}, {"PSIM020"}),
+        ({"security_type": "ConfidentialVM"}, {"gallery"}, set()),
+        ({"security_type": "TrustedLaunch"}, {"managed", "gallery"}, {"PSIM021"}),  # passes Packer, not the platform
+    ],
+)
+def test_security_settings_as_packer_validate_and_the_platform_judge_them(
+    tmp_path: Path, settings: dict[str, object], outputs: set[str], expected: set[str]
+) -> None:
+    builder: dict[str, object] = {"type": "azure-arm", "os_type": "Linux", "image_publisher": "Canonical"}
+    builder |= {"image_offer": "ubuntu-24_04-lts", "image_sku": "server", **settings}
+    if "managed" in outputs:
+        builder |= {"managed_image_name": "app", "managed_image_resource_group_name": "rg"}
+    if "vhd" in outputs:
+        builder |= {"capture_container_name": "images", "capture_name_prefix": "app", "storage_account": "sa"}
+        builder |= {"resource_group_name": "rg"}
+    if "gallery" in outputs:
+        destination = {"resource_group": "rg", "gallery_name": "golden", "image_name": "app", "image_version": "1.0.0"}
+        builder["shared_image_gallery_destination"] = destination
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"builders": [builder]}, indent=2))
+    assert fires(path) & {"PSIM020", "PSIM021"} == expected

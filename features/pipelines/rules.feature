@@ -31,6 +31,11 @@ Feature: Rules fire where the template shows the mistake
     Given the Packer template "fixtures/rules/PSIM019.pkr.hcl"
     Then rule PSIM019 fires at line 9
 
+  Scenario: Secure Boot with a managed image is refused by packer validate
+    Given the Packer template "fixtures/rules/PSIM020.pkr.hcl"
+    Then rule PSIM020 fires at line 10
+    And rule PSIM021 does not fire
+
   Scenario: A Trusted Launch build may not leave a managed image beside its gallery version
     Given the Packer template "fixtures/rules/PSIM021.pkr.hcl"
     Then rule PSIM021 fires at line 13

@@ -12,11 +12,12 @@ pipeline leaves behind, with Packer's own wording in the message:
   Major.Minor.Patch in digits (``assertRequiredParametersSet``: "An image_version
   must be specified for shared_image_gallery_destination and must follow the
   Major(int).Minor(int).Patch(int) format");
-- Secure Boot, vTPM or a security type (Trusted Launch, confidential VM) without a
-  gallery destination (FACTS.md section 8).
+- Secure Boot or vTPM with a managed image, and a ConfidentialVM security type
+  with a managed image or a VHD ("these features are only supported when
+  directly publishing to a Shared Image Gallery").
 
-With a gallery destination Packer accepts those settings, but the platform then
-refuses the managed image beside it: "Creation of managed images are not
+A Trusted Launch security type alone passes Packer, but the platform then
+refuses a managed image from that VM: "Creation of managed images are not
 supported for virtual machine with TrustedLaunch security type" (hashicorp/packer
 #13189). Both end the build without an image, so both are reported here.
 
@@ -108,32 +109,53 @@ def packer_config_findings(pipeline: Pipeline) -> list[Finding]:
                 "PSIM019",
             )
         )
-    security = security_settings(settings)
-    galleries = [t for t in pipeline.targets if t.kind is TargetKind.GALLERY_IMAGE]
-    if security and not galleries:
-        findings.append(
+    findings.extend(_security_findings(pipeline, security_settings(settings)))
+    return findings
+
+
+def _security_findings(pipeline: Pipeline, security: list[str]) -> list[Finding]:
+    """Trusted Launch and confidential VM settings beside a managed image or a VHD.
+
+    ``packer validate`` refuses Secure Boot or vTPM with a managed image, and a
+    ConfidentialVM security type with a managed image or a VHD: "these features
+    are only supported when directly publishing to a Shared Image Gallery"
+    (PSIM020). A managed image from a VM whose security type is Trusted Launch
+    passes validation, but the platform refuses to create it (PSIM021).
+    """
+    kinds = {target.kind for target in pipeline.targets}
+    managed = TargetKind.MANAGED_IMAGE in kinds
+    flags = [setting for setting in security if not setting.startswith("security_type")]
+    kind = next((setting.split(" = ", 1)[1] for setting in security if setting.startswith("security_type")), "")
+    confidential = kind.lower() == "confidentialvm"
+    refused = flags if managed else []
+    if confidential and (managed or TargetKind.VHD in kinds):
+        refused = [*refused, f"security_type = {kind}"]
+    if refused:
+        output = "a managed image" if managed else "a VHD"
+        return [
             Finding(
                 Severity.ERROR,
-                f"packer validate refuses it: {', '.join(security)} need a shared_image_gallery_destination; "
-                "publish to a gallery, or drop the security settings",
-                _where(pipeline, security[0].split(" ", 1)[0]),
+                f"packer validate refuses it: {', '.join(refused)} with {output}; these features are only supported "
+                "when directly publishing to a Shared Image Gallery: publish to shared_image_gallery_destination "
+                "only, or drop the security settings",
+                _where(pipeline, refused[0].split(" ", 1)[0]),
                 "PSIM020",
             )
+        ]
+    if not managed or not security:
+        return []
+    return [
+        Finding(
+            Severity.ERROR,
+            f"managed image {target.name!r} from a VM with {', '.join(security)}: the platform refuses "
+            "it ('Creation of managed images are not supported for virtual machine with TrustedLaunch "
+            "security type'); drop managed_image_name and publish to the gallery only",
+            target.location,
+            "PSIM021",
         )
-    elif security:
-        for target in pipeline.targets:
-            if target.kind is TargetKind.MANAGED_IMAGE:
-                findings.append(
-                    Finding(
-                        Severity.ERROR,
-                        f"managed image {target.name!r} from a VM with {', '.join(security)}: the platform refuses "
-                        "it ('Creation of managed images are not supported for virtual machine with TrustedLaunch "
-                        "security type'); drop managed_image_name and publish to the gallery only",
-                        target.location,
-                        "PSIM021",
-                    )
-                )
-    return findings
+        for target in pipeline.targets
+        if target.kind is TargetKind.MANAGED_IMAGE
+    ]
 
 
 def security_settings(settings: dict[str, Any]) -> list[str]:

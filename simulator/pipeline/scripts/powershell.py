@@ -5,10 +5,15 @@ runs on this Linux machine to hold an interpreter against), but what the
 language itself says is not code is taken out first: ``# ...`` to the end of
 a line, ``<# ... #>`` blocks, which may span lines, the strings that
 ``Write-Host``, ``Write-Output`` or ``echo`` only print, and the branch of an
-``if ($false)`` (or the ``else`` of an ``if ($true)``) that never runs, here-strings
+``if ($false)`` (or the ``else`` of an ``if ($true)``) that never runs, the rest of
+an ``if``/``elseif``/``else`` chain once a branch is certainly taken, here-strings
 (``@" ... "@``, data until something runs them), the body of a function that is
 never called (about_Functions), and whatever follows an ``exit``, ``return`` or
-``throw`` at the top of the script (about_Return). A ``#`` inside a
+``throw`` at the top of the script or inside a branch that certainly runs
+(about_Return). The script's own plain-string variables are data where they are
+assigned and code where they are used: ``$tool = 'Sysprep.exe'; & $tool
+/generalize`` runs Sysprep, ``Invoke-Expression $command`` runs the string it
+holds (about_Variables). A ``#`` inside a
 string or a here-string is not a comment, and the grammar knows that where a
 regular expression would not.
 
@@ -74,7 +79,109 @@ def _blank_comments(lines: list[str]) -> list[str]:
             name = next((child for child in node.children if child.type == "command_name"), None)
             printed = name is not None and source[name.start_byte : name.end_byte].decode().lower() in PRINTING
         stack.extend((child, printed) for child in node.children)
-    return [line.rstrip() for line in blanked.decode("utf-8", "replace").split("\n")]
+    return [
+        line.rstrip() for line in _substituted(blanked, tree.root_node, source).decode("utf-8", "replace").split("\n")
+    ]
+
+
+def _substituted(blanked: bytearray, root: Any, source: bytes) -> bytes:
+    """``blanked`` with the script's own string variables put where they are used (about_Variables).
+
+    ``$tool = 'Sysprep.exe'`` is data: its string is blanked, and ``& $tool
+    /generalize`` reads as ``& Sysprep.exe /generalize``, as does
+    ``Invoke-Expression $command`` for a command held in a string; in an
+    expression (``-ne $EndState``) the variable becomes the string as written.
+    Only a plain string (no ``$`` or backtick inside) assigned before the use
+    counts; a variable assigned anything else keeps its name, and code already
+    blanked (dead, printed) stays blank.
+    """
+    assignments: dict[str, list[tuple[int, str | None, str]]] = {}
+    uses: list[tuple[Any, Any, bool]] = []  # (the node to replace, the variable, whether a command takes it raw)
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, in_command = stack.pop()
+        if node.type == "assignment_expression":
+            left = next((child for child in node.children if child.type == "left_assignment_expression"), None)
+            right = next((child for child in node.children if child.type == "pipeline"), None)
+            if left is not None and right is not None:
+                literal = _plain_string(right, source)
+                name = _text(left, source).strip().lower()
+                assignments.setdefault(name, []).append((node.start_byte, literal, _text(right, source).strip()))
+                if literal is not None:
+                    _blank(blanked, right)
+            stack.extend((child, in_command) for child in node.children if child is not left)
+            continue
+        if node.type == "variable":
+            uses.append((node, node, in_command))
+            continue
+        if node.type in ("string_literal", "comment") or "here_string" in node.type:
+            continue
+        if node.type == "command":
+            evaluated = _evaluated_variable(node, source)
+            if evaluated is not None:
+                uses.append((node, evaluated, True))
+                continue
+            command_name = next((child for child in node.children if child.type == "command_name"), None)
+            if command_name is not None and _text(command_name, source).lower() in PRINTING:
+                continue  # printed, not run: its arguments stay as written (blanked where they are strings)
+            in_command = True
+        elif node.type == "script_block":
+            in_command = False
+        stack.extend((child, in_command) for child in node.children)
+    edits: list[tuple[int, int, bytes]] = []
+    for target, variable, raw in uses:
+        if blanked[target.start_byte : target.end_byte] != source[target.start_byte : target.end_byte]:
+            continue
+        # In source order (the walk above visits siblings last to first): the latest assignment before the use.
+        earlier = sorted(
+            (entry for entry in assignments.get(_text(variable, source).lower(), []) if entry[0] < target.start_byte),
+            key=lambda entry: entry[0],
+        )
+        if earlier and earlier[-1][1] is not None:
+            _, value, written = earlier[-1]
+            shown = value if raw else written
+            edits.append((target.start_byte, target.end_byte, (shown or "").replace("\n", " ").encode()))
+    result = bytes(blanked)
+    for start, end, text in sorted(edits, reverse=True):
+        result = result[:start] + text + result[end:]
+    return result
+
+
+#: Commands that run the string they are given (about_Invoke-Expression).
+_EVALUATING = frozenset({"iex", "invoke-expression"})
+
+
+def _evaluated_variable(command: Any, source: bytes) -> Any | None:
+    """The variable of ``Invoke-Expression $text``: the whole command becomes the code the variable holds."""
+    name = next((child for child in command.children if child.type == "command_name"), None)
+    if name is None or _text(name, source).lower() not in _EVALUATING:
+        return None
+    elements = next((child for child in command.children if child.type == "command_elements"), None)
+    written = _text(elements, source).strip() if elements is not None else ""
+    found = []
+    stack = [elements] if elements is not None else []
+    while stack:
+        node = stack.pop()
+        if node.type == "variable":
+            found.append(node)
+        stack.extend(node.children)
+    return found[0] if len(found) == 1 and written == _text(found[0], source) else None
+
+
+def _plain_string(pipeline: Any, source: bytes) -> str | None:
+    """The value of a pipeline that is one string with nothing to expand, else None."""
+    node = pipeline
+    while node.child_count == 1 and node.type != "string_literal":
+        node = node.children[0]
+    if node.type != "string_literal":
+        return None
+    written = _text(node, source)
+    if len(written) < 2 or written[0] not in "'\"" or written[-1] != written[0]:
+        return None  # here-strings are data of their own, blanked above
+    inner = written[1:-1]
+    if written[0] == '"' and ("$" in inner or "`" in inner):
+        return None
+    return inner.replace("''", "'") if written[0] == "'" else inner
 
 
 def _blank(text: bytearray, node: Any) -> None:
@@ -89,17 +196,52 @@ _ALWAYS_TRUE = frozenset({"$true", "1"})
 
 
 def _dead_branches(node: Any, source: bytes) -> list[Any]:
-    """The parts of an ``if`` statement that can never run: the body of ``if ($false)``, the else of ``if ($true)``."""
-    condition = next((child for child in node.children if child.type == "pipeline"), None)
-    if condition is None:
-        return []
-    written = source[condition.start_byte : condition.end_byte].decode("utf-8", "replace").strip().lower()
-    blocks = [child for child in node.children if child.type == "statement_block"]
-    if written in _ALWAYS_FALSE and blocks:
-        return [blocks[0]]
-    if written in _ALWAYS_TRUE:
-        return [child for child in node.children if "else" in child.type]
-    return []
+    """The parts of an ``if`` statement that can never run (about_If).
+
+    Branches are tried in order: a literal-false condition's block never runs;
+    after a literal-true condition nothing later in the chain runs. A condition
+    that cannot be decided leaves its block and the rest of the chain as they are.
+    """
+    dead: list[Any] = []
+    for index, (condition, block) in enumerate(branches := _branches(node)):
+        written = _text(condition, source).strip().lower() if condition is not None else "$true"
+        if written in _ALWAYS_FALSE:
+            dead.append(block)
+        elif written in _ALWAYS_TRUE:
+            dead.extend(later for _, later in branches[index + 1 :])
+            break
+    return dead
+
+
+def _branches(node: Any) -> list[tuple[Any | None, Any]]:
+    """``(condition, block)`` of the ``if``, each ``elseif``, and the ``else`` (whose condition is None)."""
+    found: list[tuple[Any | None, Any]] = []
+
+    def branch_of(parent: Any) -> None:
+        condition = next((child for child in parent.children if child.type == "pipeline"), None)
+        block = next((child for child in parent.children if child.type == "statement_block"), None)
+        if block is not None:
+            found.append((condition, block))
+
+    branch_of(node)
+    for child in node.children:
+        if child.type == "elseif_clauses":
+            for clause in child.children:
+                branch_of(clause)
+        elif child.type == "else_clause":
+            branch_of(child)
+    return found
+
+
+def _taken_block(node: Any, source: bytes) -> Any | None:
+    """The block an ``if`` chain certainly runs, where its conditions decide it."""
+    for condition, block in _branches(node):
+        written = _text(condition, source).strip().lower() if condition is not None else "$true"
+        if written in _ALWAYS_TRUE:
+            return block
+        if written not in _ALWAYS_FALSE:
+            return None
+    return None
 
 
 #: Statements after which nothing in the same script runs (about_Return, about_Language_Keywords: exit, throw).
@@ -116,7 +258,7 @@ def _unreached(root: Any, source: bytes) -> list[Any]:
     top = next((child for child in root.children if child.type == "statement_list"), None)
     statements = top.children if top is not None else []
     for index, statement in enumerate(statements):
-        if statement.type == "flow_control_statement" and statement.children[0].type in _ENDING:
+        if _ends_script(statement, source):
             dead.extend(statements[index + 1 :])
             break
     called: set[str] = set()
@@ -134,6 +276,17 @@ def _unreached(root: Any, source: bytes) -> list[Any]:
         if name is not None and _text(name, source).lower() not in called:
             dead.extend(child for child in function.children if child.type == "script_block")
     return dead
+
+
+def _ends_script(statement: Any, source: bytes) -> bool:
+    """An ``exit``/``return``/``throw``, or an ``if`` whose certainly-taken block ends in one."""
+    if statement.type == "flow_control_statement":
+        return bool(statement.children[0].type in _ENDING)
+    if statement.type != "if_statement":
+        return False
+    block = _taken_block(statement, source)
+    body = next((child for child in block.children if child.type == "statement_list"), None) if block else None
+    return body is not None and any(_ends_script(inner, source) for inner in body.children)
 
 
 def _text(node: Any, source: bytes) -> str:

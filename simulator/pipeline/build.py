@@ -37,7 +37,7 @@ from .recognise import (
     waits_for_image_state,
 )
 from .scripts.effects import AgentChange, FileWrite, Place, Undecided
-from .scripts.powershell import without_comments
+from .scripts.powershell import read_powershell
 from .scripts.shell import MODELLED_FOLDERS, Context, shell_words
 from .scripts.steps import run_command, run_shell_step
 from .sources import read_text
@@ -224,17 +224,50 @@ def _run_shell(
                 )
             )
         elif isinstance(effect, Undecided):
-            findings.append(
-                Finding(
-                    Severity.WARNING,
-                    f"{effect.place}: cannot tell whether '{effect.text}' runs or what it does ({effect.reason}); "
-                    "the OS state below counts it as not run",
-                    place,
-                    rule="PSIM007",
-                )
-            )
-            evidence.append(f"'{effect.text}' at {effect.place}: undecided, not applied ({effect.reason})")
+            _report_undecided(effect, place, evidence, findings)
     return result, outcome.status
+
+
+def _report_undecided(effect: Undecided, place: Location, evidence: list[str], findings: list[Finding]) -> None:
+    """A warning and evidence for a command neither reader could decide: never a silent guess either way."""
+    findings.append(
+        Finding(
+            Severity.WARNING,
+            f"{effect.place}: cannot tell whether '{effect.text}' runs or what it does ({effect.reason}); "
+            "the OS state below counts it as not run",
+            place,
+            rule="PSIM007",
+        )
+    )
+    evidence.append(f"'{effect.text}' at {effect.place}: undecided, not applied ({effect.reason})")
+
+
+def _read_powershell(
+    lines: list[str],
+    locations: list[Location],
+    environment: tuple[str, ...],
+    evidence: list[str],
+    findings: list[Finding],
+) -> list[str]:
+    """What of a PowerShell script runs; a deprovision behind a condition only the VM decides is reported."""
+    pairs = (assignment.partition("=") for assignment in environment)
+    env = tuple((name, value) for name, equals, value in pairs if equals)
+    reading = read_powershell(tuple(lines), env, _deprovisions)
+    for branch in reading.undecided:
+        where = locations[branch.line]
+        place = Place(where.path, where.line)
+        reason = f"its condition '{branch.condition}' depends on the build VM"
+        _report_undecided(Undecided(reason, " ".join(branch.text.split())[:200], place), where, evidence, findings)
+    return list(reading.lines)
+
+
+def _deprovisions(text: str) -> bool:
+    """Whether ``text`` holds a command that generalizes the OS (the recognisers' verdict, line by line)."""
+    return any(
+        isinstance(effect, WaagentDeprovision) or (isinstance(effect, Sysprep) and effect.generalize)
+        for line in text.splitlines()
+        for effect in recognise_line(line)
+    )
 
 
 #: Files whose edits change which agent provisions, or whether it can: shown in the evidence.
@@ -324,7 +357,7 @@ def _apply(step: Step, pipeline: Pipeline, vm: VirtualMachine, evidence: list[st
     lines = [line for line, _ in step.texts()]
     locations = [where for _, where in step.texts()]
     if step.kind == "powershell":
-        lines = without_comments(lines)
+        lines = _read_powershell(lines, locations, step.environment_vars, evidence, findings)
     for write in file_writes(lines):
         if write.how == "substitute" and not vm.disk.exists(write.path) and write.path.startswith(MODELLED_FOLDERS):
             findings.append(
@@ -381,9 +414,9 @@ def _apply_hidden_deprovision(
         origin += "; remote content could have changed it"
     evidence.append(f"AIB's hidden deprovision step runs {step.destination} ({origin})")
     lines = script.splitlines()
-    if pipeline.os_type is OsType.WINDOWS:
-        lines = without_comments(lines)
     locations = [Location(step.destination, number) for number in range(1, len(lines) + 1)]
+    if pipeline.os_type is OsType.WINDOWS:
+        lines = _read_powershell(lines, locations, (), evidence, findings)
     return _run_lines(step, lines, locations, pipeline, vm, evidence, findings)
 
 

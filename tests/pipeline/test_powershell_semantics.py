@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from provsim.pipeline import check_path
 
 from tests.pipeline.test_powershell import WAIT, state_of
 
@@ -118,20 +119,35 @@ CASES = [
         GEN,
         id="call-through-variable",
     ),
+    # Start-Process (Microsoft.PowerShell.Management): -FilePath or the first positional, -ArgumentList or the second.
     pytest.param(
-        "about_Splatting",
-        ("Start-Process -FilePath Sysprep.exe -ArgumentList '/oobe','/generalize','/quit' -Wait",),
+        "about_Parameters",
+        ("Start-Process -FilePath Sysprep.exe -ArgumentList '/oobe','/generalize','/quiet','/quit','/mode:vm' -Wait",),
         GEN,
         id="start-process",
-        marks=gap("Start-Process -FilePath/-ArgumentList is not read"),
     ),
     pytest.param(
-        "about_Environment_Variables",
-        (f"if ($env:SEAL -eq 'yes') {{ {S} }}",),
-        "unknown",
-        id="env-condition",
-        marks=gap("a non-literal condition counts its body as run; provsim has no unknown OS state yet"),
+        "about_Parameters",
+        ("Start-Process Sysprep.exe '/oobe /generalize /quiet /quit /mode:vm' -NoNewWindow -Wait",),
+        GEN,
+        id="start-process-positional",
     ),
+    pytest.param(
+        "about_Parameters",
+        ("Start-Process -File Sysprep.exe -Arg '/oobe /generalize /quiet /quit /mode:vm' -Wait",),
+        GEN,
+        id="start-process-abbreviated-parameters",
+    ),
+    pytest.param(
+        "about_Parameters", ("Write-Host 'Start-Process Sysprep.exe /generalize'",), SPEC, id="start-process-printed"
+    ),
+    pytest.param(
+        "about_Parameters", ("Start-Process notepad.exe -ArgumentList '/generalize'",), SPEC, id="start-other-program"
+    ),
+    # about_Environment_Variables: a variable the step does not set may be set on the build VM: undecided,
+    # counted as not run, with a warning (test_undecided_condition_warns below).
+    pytest.param("about_Environment_Variables", (f"if ($env:SEAL -eq 'yes') {{ {S} }}",), SPEC, id="env-condition"),
+    pytest.param("about_If", (f"if (Test-Path C:\\\\seal.txt) {{ {S} }}",), SPEC, id="file-condition"),
     # about_Try_Catch_Finally: the try body runs, and so does finally.
     pytest.param("about_Try_Catch_Finally", (f"try {{ {S} }} catch {{ Write-Host failed }}",), GEN, id="try-body"),
     pytest.param("about_Try_Catch_Finally", (f"try {{ Write-Host ok }} finally {{ {S} }}",), GEN, id="finally"),
@@ -147,3 +163,42 @@ CASES = [
 def test_documented_semantics(tmp_path: Path, topic: str, lines: tuple[str, ...], state: str) -> None:
     assert topic.startswith("about_")
     assert state_of(tmp_path, *lines, WAIT) == state
+
+
+ENV_TEMPLATE = """
+source "azure-arm" "win" {
+  os_type            = "Windows"
+  managed_image_name = "win"
+}
+build {
+  sources = ["source.azure-arm.win"]
+  provisioner "powershell" {
+    environment_vars = [%s]
+    inline = ["if ($env:SEAL -eq 'yes') { %s }", "%s"]
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("environment", "state", "warned"),
+    [
+        ('"SEAL=yes"', GEN, False),  # the step sets it: decided, the block runs
+        ('"SEAL=YES"', GEN, False),  # -eq compares strings case-insensitively (about_Comparison_Operators)
+        ('"SEAL=no"', SPEC, False),  # decided the other way: no warning, nothing to guess
+        ('"OTHER=yes"', SPEC, True),  # not set by the step: only the build VM knows
+        ("", SPEC, True),
+    ],
+    ids=["set", "set-other-case", "set-otherwise", "other-variable", "none"],
+)
+def test_undecided_condition_warns(tmp_path: Path, environment: str, state: str, warned: bool) -> None:
+    """A deprovision behind a condition only the VM decides is counted as not run, and says so at its line."""
+    template = tmp_path / "win.pkr.hcl"
+    template.write_text(ENV_TEMPLATE % (environment, S, WAIT))
+    (report,) = check_path(template)
+    assert report.os_state.value == state
+    undecided = [finding for finding in report.findings if finding.rule == "PSIM007"]
+    assert bool(undecided) == warned
+    if warned:
+        assert undecided[0].location.line == 10
+        assert "$env:SEAL -eq 'yes'" in undecided[0].message

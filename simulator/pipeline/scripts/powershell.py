@@ -29,6 +29,9 @@ regular expression would not.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -47,24 +50,84 @@ def _parser() -> Any:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
 
 
+@dataclass(frozen=True)
+class UndecidedBranch:
+    """A branch holding a deprovision whose condition only the build VM can decide: blanked, and reported."""
+
+    line: int
+    """0-based index of the line the branch's block starts on."""
+    condition: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PowerShellReading:
+    """A script as this reader leaves it: what runs, line for line, and the branches it could not decide."""
+
+    lines: tuple[str, ...]
+    undecided: tuple[UndecidedBranch, ...] = ()
+
+
 def without_comments(lines: list[str]) -> list[str]:
     """``lines`` with every comment blanked out; the number of lines stays, so line numbers still point right."""
     if not lines:
         return []
-    return list(_without_comments(tuple(lines)))
+    return list(read_powershell(tuple(lines)).lines)
 
 
 @cache
-def _without_comments(lines: tuple[str, ...]) -> tuple[str, ...]:
+def read_powershell(
+    lines: tuple[str, ...],
+    environment: tuple[tuple[str, str], ...] = (),
+    holds_deprovision: Callable[[str], bool] | None = None,
+) -> PowerShellReading:
+    """What of ``lines`` runs, given the step's ``environment`` (``environment_vars``, as ``$env:NAME``).
+
+    An ``if`` whose condition cannot be decided here (a registry value, a file
+    on the build VM, an environment variable the step does not set) keeps its
+    block as written, unless ``holds_deprovision`` says the block deprovisions:
+    then the block is blanked (counted as not run, as the shell reader counts
+    an undecided command) and named in ``undecided``, so that a warning points
+    at it instead of a silent guess either way.
+
+        >>> script = ("if ($env:SEAL -eq 'yes') { & Sysprep.exe /generalize }",)
+        >>> reading = read_powershell(script, holds_deprovision=lambda text: "Sysprep" in text)
+        >>> reading.lines[0].strip(), reading.undecided[0].condition
+        ("if ($env:SEAL -eq 'yes')", "$env:SEAL -eq 'yes'")
+        >>> read_powershell(script, (("SEAL", "yes"),)).lines == script
+        True
+    """
     # Cached by content: AIB's hidden Windows deprovision step is the same script in every template of a file.
-    return tuple(_blank_comments(list(lines)))
+    if not lines:
+        return PowerShellReading(())
+    env = {name.lower(): value for name, value in environment}
+    first = _blank_comments(list(lines), env, ())
+    if holds_deprovision is None:
+        return PowerShellReading(tuple(first))
+    source = "\n".join(lines).encode()
+    tree = _parser().parse(source)
+    undecided: list[UndecidedBranch] = []
+    blocks: list[Any] = []
+    for condition, block in _undecided_branches(tree.root_node, source, env):
+        start, end = block.start_point[0], block.end_point[0]
+        if holds_deprovision("\n".join(first[start : end + 1])):
+            blocks.append(block)
+            undecided.append(UndecidedBranch(start, _text(condition, source).strip(), _text(block, source).strip()))
+    if not blocks:
+        return PowerShellReading(tuple(first))
+    spans = tuple((block.start_byte, block.end_byte) for block in blocks)
+    return PowerShellReading(tuple(_blank_comments(list(lines), env, spans)), tuple(undecided))
 
 
-def _blank_comments(lines: list[str]) -> list[str]:
+def _blank_comments(lines: list[str], env: dict[str, str], undecided: tuple[tuple[int, int], ...]) -> list[str]:
     source = "\n".join(lines).encode()
     tree = _parser().parse(source)
     blanked = bytearray(source)
-    for dead in _unreached(tree.root_node, source):
+    for start, end in undecided:
+        for index in range(start, end):
+            if blanked[index] != ord("\n"):
+                blanked[index] = ord(" ")
+    for dead in _unreached(tree.root_node, source, env):
         _blank(blanked, dead)
     stack = [(tree.root_node, False)]
     while stack:
@@ -73,15 +136,14 @@ def _blank_comments(lines: list[str]) -> list[str]:
             _blank(blanked, node)
             continue
         if node.type == "if_statement":
-            for dead in _dead_branches(node, source):
+            for dead in _dead_branches(node, source, env):
                 _blank(blanked, dead)
         if node.type == "command":
             name = next((child for child in node.children if child.type == "command_name"), None)
             printed = name is not None and source[name.start_byte : name.end_byte].decode().lower() in PRINTING
         stack.extend((child, printed) for child in node.children)
-    return [
-        line.rstrip() for line in _substituted(blanked, tree.root_node, source).decode("utf-8", "replace").split("\n")
-    ]
+    code = _started_processes(_substituted(blanked, tree.root_node, source))
+    return [line.rstrip() for line in code.decode("utf-8", "replace").split("\n")]
 
 
 def _substituted(blanked: bytearray, root: Any, source: bytes) -> bytes:
@@ -147,6 +209,111 @@ def _substituted(blanked: bytearray, root: Any, source: bytes) -> bytes:
     return result
 
 
+#: Start-Process and its aliases (Microsoft.PowerShell.Management/Start-Process).
+_STARTING = frozenset({"start-process", "saps", "start"})
+#: Start-Process's parameters by every name and alias; PowerShell also takes any unambiguous prefix (about_Parameters).
+_START_PROCESS_PARAMETERS = {
+    **dict.fromkeys(("filepath", "pspath", "path"), "filepath"),
+    **dict.fromkeys(("argumentlist", "args"), "argumentlist"),
+    **{name: name for name in ("workingdirectory", "verb", "windowstyle", "credential", "environment")},
+    **{name: name for name in ("redirectstandardinput", "redirectstandardoutput", "redirectstandarderror")},
+    **dict.fromkeys(("loaduserprofile", "lup"), "switch"),
+    **dict.fromkeys(("nonewwindow", "nnw"), "switch"),
+    **dict.fromkeys(("passthru", "usenewenvironment", "wait"), "switch"),
+}
+
+
+def _start_process_parameter(written: str) -> str | None:
+    """The parameter ``-File`` or ``-ArgumentList:`` names, or None when it names none or several."""
+    name = written.lstrip("-").rstrip(":").lower()
+    if name in _START_PROCESS_PARAMETERS:
+        return _START_PROCESS_PARAMETERS[name]
+    meant = {canonical for full, canonical in _START_PROCESS_PARAMETERS.items() if full.startswith(name)}
+    return meant.pop() if len(meant) == 1 else None
+
+
+def _started_processes(code: bytes) -> bytes:
+    """``code`` with every ``Start-Process FILE ARGS`` written as the call it makes: ``& FILE ARGS``.
+
+    ``-FilePath`` (or the first positional argument) names the program and
+    ``-ArgumentList`` (or the second) its arguments, a string or an array of
+    them; ``-Wait`` and the other switches change only when the script goes on.
+    A call whose program is not a plain word or string stays as written.
+    """
+    if not any(word in code.lower() for word in (b"start-process", b"saps", b"start")):
+        return code
+    tree = _parser().parse(code)
+    edits: list[tuple[int, int, bytes]] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "command":
+            call = _start_process_call(node, code)
+            if call is not None:
+                lines = _text(node, code).count("\n")
+                edits.append((node.start_byte, node.end_byte, (call + "\n" * lines).encode()))
+                continue
+        stack.extend(node.children)
+    for start, end, text in sorted(edits, reverse=True):
+        code = code[:start] + text + code[end:]
+    return code
+
+
+def _start_process_call(command: Any, source: bytes) -> str | None:
+    name = next((child for child in command.children if child.type == "command_name"), None)
+    if name is None or _text(name, source).lower() not in _STARTING:
+        return None
+    elements = next((child for child in command.children if child.type == "command_elements"), None)
+    parts = [
+        child for child in (elements.children if elements is not None else []) if child.type != "command_argument_sep"
+    ]
+    named: dict[str, Any] = {}
+    positional: list[Any] = []
+    index = 0
+    while index < len(parts):
+        part = parts[index]
+        if part.type == "command_parameter":
+            parameter = _start_process_parameter(_text(part, source))
+            if parameter is None:
+                return None  # a parameter Start-Process does not have: not the call this reads
+            if parameter != "switch" and index + 1 < len(parts):
+                named[parameter] = parts[index + 1]
+                index += 1
+        else:
+            positional.append(part)
+        index += 1
+    program = named.get("filepath", positional[0] if positional else None)
+    arguments = named.get("argumentlist")
+    if arguments is None and len(positional) > 1 and program is positional[0]:
+        arguments = positional[1]
+    path = _word(program, source) if program is not None else None
+    if path is None:
+        return None
+    words = [path]
+    if arguments is not None:
+        items = (
+            [child for child in arguments.children if child.type != ","]
+            if arguments.type == "array_literal_expression"
+            else [arguments]
+        )
+        for item in items:
+            word = _word(item, source)
+            if word is None:
+                return None
+            words.append(word)
+    return "& " + " ".join(words)
+
+
+def _word(node: Any, source: bytes) -> str | None:
+    """A bare word or a string's text, as a program path or argument; None for anything computed."""
+    written = _text(node, source).strip()
+    if node.type == "generic_token" or (written and written[0] not in "'\"$(@"):
+        return written
+    if len(written) >= 2 and written[0] in "'\"" and written[-1] == written[0] and "\n" not in written:
+        return written[1:-1]
+    return None
+
+
 #: Commands that run the string they are given (about_Invoke-Expression).
 _EVALUATING = frozenset({"iex", "invoke-expression"})
 
@@ -194,23 +361,74 @@ def _blank(text: bytearray, node: Any) -> None:
 _ALWAYS_FALSE = frozenset({"$false", "0", "$null", "''", '""'})
 _ALWAYS_TRUE = frozenset({"$true", "1"})
 
+#: ``$env:NAME -eq 'value'`` (or ``-ne``, ``-ceq`` ...), either way round (about_Comparison_Operators).
+_ENV_COMPARISON = re.compile(
+    r"""^(?:\$env:(?P<name>\w+)\s*-(?P<op>[ci]?(?:eq|ne))\s*(?P<q>['"])(?P<value>[^'"$`]*)(?P=q)"""
+    r"""|(?P<q2>['"])(?P<value2>[^'"$`]*)(?P=q2)\s*-(?P<op2>[ci]?(?:eq|ne))\s*\$env:(?P<name2>\w+))$""",
+    re.IGNORECASE,
+)
 
-def _dead_branches(node: Any, source: bytes) -> list[Any]:
+
+def _decided(condition: Any | None, source: bytes, env: dict[str, str]) -> bool | None:
+    """Whether a branch's condition holds, where the script itself decides it; None when only the VM knows.
+
+    An ``else`` (no condition) holds; literals hold as about_Booleans says; a
+    comparison of an environment variable the step sets (``environment_vars``)
+    with a string is decided by that value. A variable the step does not set may
+    still be set on the build VM, so it leaves the condition undecided.
+    """
+    if condition is None:
+        return True
+    written = _text(condition, source).strip()
+    if written.lower() in _ALWAYS_FALSE:
+        return False
+    if written.lower() in _ALWAYS_TRUE:
+        return True
+    match = _ENV_COMPARISON.match(written)
+    if match is None:
+        return None
+    name = (match.group("name") or match.group("name2")).lower()
+    if name not in env:
+        return None
+    value = match.group("value") if match.group("name") else match.group("value2")
+    op = (match.group("op") or match.group("op2")).lower()
+    same = env[name] == value if op.startswith("c") else env[name].lower() == value.lower()
+    return same if op.endswith("eq") else not same
+
+
+def _dead_branches(node: Any, source: bytes, env: dict[str, str]) -> list[Any]:
     """The parts of an ``if`` statement that can never run (about_If).
 
-    Branches are tried in order: a literal-false condition's block never runs;
-    after a literal-true condition nothing later in the chain runs. A condition
-    that cannot be decided leaves its block and the rest of the chain as they are.
+    Branches are tried in order: a false condition's block never runs; after a
+    true condition nothing later in the chain runs. A condition that cannot be
+    decided leaves its block and the rest of the chain as they are.
     """
     dead: list[Any] = []
     for index, (condition, block) in enumerate(branches := _branches(node)):
-        written = _text(condition, source).strip().lower() if condition is not None else "$true"
-        if written in _ALWAYS_FALSE:
+        decided = _decided(condition, source, env)
+        if decided is False:
             dead.append(block)
-        elif written in _ALWAYS_TRUE:
+        elif decided is True:
             dead.extend(later for _, later in branches[index + 1 :])
             break
     return dead
+
+
+def _undecided_branches(root: Any, source: bytes, env: dict[str, str]) -> list[tuple[Any, Any]]:
+    """``(condition, block)`` of every ``if``/``elseif`` branch that may or may not run, in the whole script."""
+    found: list[tuple[Any, Any]] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "if_statement":
+            for condition, block in _branches(node):
+                decided = _decided(condition, source, env)
+                if decided is True:
+                    break
+                if decided is None:
+                    found.append((condition, block))
+        stack.extend(node.children)
+    return found
 
 
 def _branches(node: Any) -> list[tuple[Any | None, Any]]:
@@ -233,13 +451,13 @@ def _branches(node: Any) -> list[tuple[Any | None, Any]]:
     return found
 
 
-def _taken_block(node: Any, source: bytes) -> Any | None:
+def _taken_block(node: Any, source: bytes, env: dict[str, str]) -> Any | None:
     """The block an ``if`` chain certainly runs, where its conditions decide it."""
     for condition, block in _branches(node):
-        written = _text(condition, source).strip().lower() if condition is not None else "$true"
-        if written in _ALWAYS_TRUE:
+        decided = _decided(condition, source, env)
+        if decided is True:
             return block
-        if written not in _ALWAYS_FALSE:
+        if decided is None:
             return None
     return None
 
@@ -248,7 +466,7 @@ def _taken_block(node: Any, source: bytes) -> Any | None:
 _ENDING = frozenset({"exit", "return", "throw"})
 
 
-def _unreached(root: Any, source: bytes) -> list[Any]:
+def _unreached(root: Any, source: bytes, env: dict[str, str]) -> list[Any]:
     """Code that never runs: what follows a top-level ``exit``/``return``/``throw``, and uncalled functions' bodies.
 
     Only the script's own top level is certain: an ``exit`` inside a block ends
@@ -258,7 +476,7 @@ def _unreached(root: Any, source: bytes) -> list[Any]:
     top = next((child for child in root.children if child.type == "statement_list"), None)
     statements = top.children if top is not None else []
     for index, statement in enumerate(statements):
-        if _ends_script(statement, source):
+        if _ends_script(statement, source, env):
             dead.extend(statements[index + 1 :])
             break
     called: set[str] = set()
@@ -278,15 +496,15 @@ def _unreached(root: Any, source: bytes) -> list[Any]:
     return dead
 
 
-def _ends_script(statement: Any, source: bytes) -> bool:
+def _ends_script(statement: Any, source: bytes, env: dict[str, str]) -> bool:
     """An ``exit``/``return``/``throw``, or an ``if`` whose certainly-taken block ends in one."""
     if statement.type == "flow_control_statement":
         return bool(statement.children[0].type in _ENDING)
     if statement.type != "if_statement":
         return False
-    block = _taken_block(statement, source)
+    block = _taken_block(statement, source, env)
     body = next((child for child in block.children if child.type == "statement_list"), None) if block else None
-    return body is not None and any(_ends_script(inner, source) for inner in body.children)
+    return body is not None and any(_ends_script(inner, source, env) for inner in body.children)
 
 
 def _text(node: Any, source: bytes) -> str:

@@ -291,6 +291,19 @@ RULES: tuple[Rule, ...] = (
         "Provision the package for all users (Add-AppxProvisionedPackage -Online), or remove it before sysprep.",
     ),
     Rule(
+        "PSIM025",
+        "deprovision-without-skip-clean",
+        "warning",
+        "A Packer shell step deletes the build user (waagent -deprovision+user) without skip_clean = true.",
+        "After the step Packer removes the script it uploaded over SSH; the build user it logs in with is gone, so "
+        "where Packer has to connect again the build ends in 'Error removing temporary script at /tmp/script_9899.sh: "
+        "ssh: handshake failed: EOF' and leaves no image. It does not happen on every build (an open connection "
+        "may still serve the cleanup, and HashiCorp's own examples omit skip_clean), hence a warning.",
+        "hashicorp/packer #4129 (skip_clean solved it); chef-cft/wombat #277; the cleanup is hashicorp/packer #2259.",
+        'provisioner "shell" { inline = ["/usr/sbin/waagent -force -deprovision+user && export HISTSIZE=0 && sync"] }',
+        "Add skip_clean = true to the provisioner that deprovisions.",
+    ),
+    Rule(
         "PSIM101",
         "hygiene.leftover-user",
         "warning",

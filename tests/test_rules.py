@@ -90,7 +90,9 @@ def test_a_file_comment_silences_a_rule_everywhere(tmp_path: Path) -> None:
 
 def test_ignore_on_the_command_line(provsim_cli: CliRun) -> None:
     path = str(FIXTURES / "packer" / "web.pkr.hcl")
-    _, out, _ = provsim_cli("check", path, "--format", "json", "--ignore", "PSIM105", "--ignore", "psim104")
+    _, out, _ = provsim_cli(
+        "check", path, "--format", "json", "--ignore", "PSIM105", "--ignore", "psim104", "--ignore", "PSIM025"
+    )
     assert [f for p in json.loads(out)["pipelines"] for f in p["findings"]] == []
     status, out, err = provsim_cli("check", path, "--ignore", "PSIM999")
     assert (status, out) == (2, "") and "PSIM999" in err and "provsim rules" in err
@@ -301,3 +303,29 @@ def test_security_settings_as_packer_validate_and_the_platform_judge_them(
     path = tmp_path / "t.json"
     path.write_text(json.dumps({"builders": [builder]}, indent=2))
     assert fires(path) & {"PSIM020", "PSIM021"} == expected
+
+
+def test_a_deprovision_that_deletes_the_build_user_needs_skip_clean(tmp_path: Path) -> None:
+    template = (FIXTURES / "rules" / "PSIM025.pkr.hcl").read_text()
+    assert ("PSIM025", 24) in check_path(FIXTURES / "rules" / "PSIM025.pkr.hcl")[0].fired()
+    assert "PSIM025" not in fires(FIXTURES / "rules" / "clean-ubuntu.pkr.hcl")  # skip_clean = true
+    # Without +user the build user stays and Packer can still log in (hashicorp/packer #4129).
+    assert "PSIM025" not in _fires_in(tmp_path, template.replace("-deprovision+user", "-deprovision"))
+    # A commented-out deprovision deletes nobody.
+    assert "PSIM025" not in _fires_in(tmp_path, template.replace('["/usr/sbin/waagent', '["# /usr/sbin/waagent'))
+    computed = 'variable "keep" {\n  type    = bool\n  default = true\n}\n' + template.replace(
+        '    inline_shebang  = "/bin/sh -x"\n', '    inline_shebang  = "/bin/sh -x"\n    skip_clean = var.keep\n'
+    )
+    assert "skip_clean" in computed and "PSIM025" not in _fires_in(tmp_path, computed)
+
+
+def test_skip_clean_in_a_packer_json_template(tmp_path: Path) -> None:
+    builder = {"type": "azure-arm", "os_type": "Linux", "image_publisher": "Canonical"}
+    builder |= {"image_offer": "ubuntu-24_04-lts", "image_sku": "server", "managed_image_name": "app"}
+    builder |= {"managed_image_resource_group_name": "rg"}
+    step = {"type": "shell", "inline": ["sudo /usr/sbin/waagent -force -deprovision+user"]}
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"builders": [builder], "provisioners": [step]}, indent=2))
+    assert "PSIM025" in fires(path)
+    path.write_text(json.dumps({"builders": [builder], "provisioners": [step | {"skip_clean": True}]}, indent=2))
+    assert "PSIM025" not in fires(path)

@@ -54,3 +54,8 @@ Feature: Rules fire where the template shows the mistake
     Given the Packer template "fixtures/rules/PSIM024.pkr.hcl"
     Then rule PSIM024 fires at line 26
     And rule PSIM011 does not fire
+
+  Scenario: A deprovision that deletes the build user leaves Packer no login to clean up with
+    Given the Packer template "fixtures/rules/PSIM025.pkr.hcl"
+    Then rule PSIM025 fires at line 24
+    And rule PSIM005 does not fire

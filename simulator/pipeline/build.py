@@ -25,6 +25,7 @@ from ..marketplace import AGENTS, WAAGENT, AgentChoice, agent_of
 from ..model import OsType
 from ..platform import Platform, VirtualMachine
 from .aib import LINUX_DEPROVISION_SCRIPT, WINDOWS_DEPROVISION_SCRIPT
+from .build_end_rules import cleanup_findings
 from .findings import Finding, Severity
 from .model import Location, Pipeline, Step
 from .packer_steps import KNOWN_PROVISIONERS
@@ -180,6 +181,7 @@ def _run_shell(
                 result = "generalize"
                 findings.extend(_after_deprovision(step, place))
                 findings.extend(_without_user(effect, place))
+                findings.extend(cleanup_findings(step, pipeline, effect, place))
             elif not effect.force:
                 findings.append(
                     Finding(

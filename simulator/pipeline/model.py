@@ -72,6 +72,9 @@ class Step:
     inline_lines: tuple[int | None, ...] = ()
     timeout: float | None = None
     """Seconds the tool gives this step (Packer's provisioner ``timeout``); None: the runner's default."""
+    skip_clean: bool | None = False
+    """Packer's shell ``skip_clean``: true leaves the uploaded script in place instead of removing it over a
+    new SSH session after the step; None where the template computes it (not known)."""
 
     def texts(self) -> list[tuple[str, Location]]:
         """Every command line this step runs, with where it was written."""

@@ -186,6 +186,9 @@ def packer_step(
         destination=single("destination") or None,
         content=content,
         timeout=duration(single("timeout"), at("timeout"), name),
+        skip_clean=shapes.flag(settings.get("skip_clean"), at("skip_clean"), f"{name}: skip_clean")
+        if settings.get("skip_clean") is not None
+        else False,
     )
 
 

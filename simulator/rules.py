@@ -304,6 +304,23 @@ RULES: tuple[Rule, ...] = (
         "Add skip_clean = true to the provisioner that deprovisions.",
     ),
     Rule(
+        "PSIM026",
+        "aib-deprovision-without-waagent",
+        "error",
+        "An AIB Linux template removes waagent while AIB's deprovision step still runs /usr/sbin/waagent.",
+        "AIB ends every Linux build with /tmp/DeprovisioningScript.sh, by default '/usr/sbin/waagent -force "
+        "-deprovision+user && export HISTSIZE=0 && sync'. On an image without the agent it stops with "
+        "'/tmp/DeprovisioningScript.sh: 1: /usr/sbin/waagent: not found' and the build fails. The evidence is the "
+        "template's own: a Shell customizer that removes the agent's package (walinuxagent, WALinuxAgent, "
+        "python-azure-agent) or the binary, not reinstalled later, and a deprovision script (AIB's or the "
+        "customizers' override) that calls waagent. A source image that ships without waagent is not judged.",
+        "danielsollondon/azvmimagebuilder #126 (the customization.log line); AIB's default script (seed 004); "
+        "Azure/WALinuxAgent #1608 (removing the package removes the agent).",
+        '{"type": "Shell", "inline": ["sudo apt-get purge -y walinuxagent"]} with no /tmp/DeprovisioningScript.sh',
+        "Keep the agent until the deprovision, or write /tmp/DeprovisioningScript.sh with a deprovision that does "
+        "not need waagent (cloud-init clean, userdel, removing the host keys).",
+    ),
+    Rule(
         "PSIM101",
         "hygiene.leftover-user",
         "warning",

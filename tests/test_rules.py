@@ -30,6 +30,7 @@ FIRES = {
     "PSIM106": "packer/forgot-deprovision-centos.pkr.hcl",
     "PSIM022": "rules/PSIM022.json",
     "PSIM023": "rules/PSIM023.json",
+    "PSIM026": "rules/PSIM026.json",
 }
 #: Pipelines that fire nothing: one per OS type.
 CLEAN = {"linux": "rules/clean-ubuntu.pkr.hcl", "windows": "packer/windows.pkr.hcl"}
@@ -329,3 +330,35 @@ def test_skip_clean_in_a_packer_json_template(tmp_path: Path) -> None:
     assert "PSIM025" in fires(path)
     path.write_text(json.dumps({"builders": [builder], "provisioners": [step | {"skip_clean": True}]}, indent=2))
     assert "PSIM025" not in fires(path)
+
+
+def _aib_fires(tmp_path: Path, template: dict[str, object]) -> set[str]:
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(template, indent=2))
+    return fires(path)
+
+
+def test_aibs_deprovision_on_an_image_without_waagent_is_named_at_the_removal() -> None:
+    assert ("PSIM026", 29) in check_path(FIXTURES / "rules" / "PSIM026.json")[0].fired()
+    # The customizers write their own deprovision script, without waagent: nothing is missing.
+    assert "PSIM026" not in fires(FIXTURES / "rules" / "PSIM026-override.json")
+    assert "PSIM026" not in fires(FIXTURES / "aib" / "ubuntu.json")
+
+
+@pytest.mark.parametrize(
+    ("commands", "expected"),
+    [
+        (["sudo yum remove -y WALinuxAgent"], True),
+        (["sudo -E env DEBIAN_FRONTEND=noninteractive apt-get remove --purge -y walinuxagent"], True),
+        (["sudo rm -f /usr/sbin/waagent"], True),
+        (["sudo zypper rm -y python-azure-agent"], True),
+        (["sudo apt-get purge -y walinuxagent", "sudo apt-get install -y walinuxagent"], False),  # back again
+        (["# sudo apt-get purge -y walinuxagent"], False),
+        (["echo 'apt-get purge -y walinuxagent'"], False),
+        (["sudo apt-get purge -y cloud-init"], False),
+    ],
+)
+def test_what_removes_waagent_from_an_aib_image(tmp_path: Path, commands: list[str], expected: bool) -> None:
+    template = json.loads((FIXTURES / "rules" / "PSIM026.json").read_text())
+    template["properties"]["customize"][1]["inline"] = commands
+    assert ("PSIM026" in _aib_fires(tmp_path, template)) is expected

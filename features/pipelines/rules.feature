@@ -59,3 +59,8 @@ Feature: Rules fire where the template shows the mistake
     Given the Packer template "fixtures/rules/PSIM025.pkr.hcl"
     Then rule PSIM025 fires at line 24
     And rule PSIM005 does not fire
+
+  Scenario: AIB's own deprovision step on an image a customizer removed waagent from
+    Given the AIB template "fixtures/rules/PSIM026.json"
+    Then rule PSIM026 fires at line 29
+    And rule PSIM004 does not fire

@@ -29,6 +29,7 @@ from ..profile import generate_profile
 from ..rules import rule_id
 from ..stages import capture
 from .build import Build, simulate_build
+from .build_end_rules import missing_waagent_findings
 from .findings import Finding, Severity
 from .model import Location, Pipeline, Target, TargetKind, Tool
 from .platform_rules import hyper_v_findings, os_state_findings
@@ -165,6 +166,8 @@ def report_build(build: Build, seed: int = 0, vhd_as: OsState | None = None) -> 
     report.findings += os_state_findings(pipeline, {r.target: r.registered_as for r in report.registrations if r.known})
     # What stops sysprep itself: the build would end without an image, whatever the registrations say.
     report.findings += appx_findings(pipeline)
+    # AIB's own deprovision step on an image without waagent: the build's end fails.
+    report.findings += missing_waagent_findings(pipeline, build.vm.disk)
     report.findings += hygiene_findings(build, report)
     report.findings = unsilenced(report.findings)
     return report

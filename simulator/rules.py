@@ -321,6 +321,24 @@ RULES: tuple[Rule, ...] = (
         "not need waagent (cloud-init clean, userdel, removing the host keys).",
     ),
     Rule(
+        "PSIM027",
+        "windows-update-without-restart",
+        "warning",
+        "Windows updates installed by a PowerShell step, and no restart between them and sysprep.",
+        "Sysprep refuses to generalize while an installed update waits for a restart ('asks us to reboot first'); "
+        "the ImageState wait then never ends and the build produces no image. Install-WindowsUpdate, "
+        "Get-WindowsUpdate -Install, Install-WUUpdates, usoclient StartInstall and wuauclt /updatenow leave the "
+        "restart to the caller unless -AutoReboot is given. Packer's windows-update provisioner and AIB's "
+        "WindowsUpdate customizer restart by themselves and are not flagged. A warning: not every update needs a "
+        "restart.",
+        "LegacyUpdate/LegacyUpdate #307 (sysprep and pending updates); hashicorp/packer #6733 (Install-WindowsUpdate "
+        "-IgnoreReboot, then windows-restart); rgl/packer-plugin-windows-update README (restarts after updates); "
+        "FACTS.md section 8 (hashicorp/packer #5945, #8128).",
+        'provisioner "powershell" { inline = ["Install-WindowsUpdate -AcceptAll -IgnoreReboot"] } right before sysprep',
+        'Add provisioner "windows-restart" {} (AIB: {"type": "WindowsRestart"}) after the updates, or use the '
+        "windows-update provisioner.",
+    ),
+    Rule(
         "PSIM101",
         "hygiene.leftover-user",
         "warning",

@@ -34,7 +34,7 @@ FIRES = {
 }
 #: Pipelines that fire nothing: one per OS type.
 CLEAN = {"linux": "rules/clean-ubuntu.pkr.hcl", "windows": "packer/windows.pkr.hcl"}
-WINDOWS_RULES = {"PSIM011", "PSIM012", "PSIM018", "PSIM024"}
+WINDOWS_RULES = {"PSIM011", "PSIM012", "PSIM018", "PSIM024", "PSIM027"}
 
 
 def fires(path: Path) -> set[str]:
@@ -362,3 +362,35 @@ def test_what_removes_waagent_from_an_aib_image(tmp_path: Path, commands: list[s
     template = json.loads((FIXTURES / "rules" / "PSIM026.json").read_text())
     template["properties"]["customize"][1]["inline"] = commands
     assert ("PSIM026" in _aib_fires(tmp_path, template)) is expected
+
+
+def test_updates_without_a_restart_before_sysprep_are_named_at_the_update(tmp_path: Path) -> None:
+    assert ("PSIM027", 28) in check_path(FIXTURES / "rules" / "PSIM027.pkr.hcl")[0].fired()
+    assert "PSIM027" not in fires(FIXTURES / "rules" / "PSIM027-restarted.pkr.hcl")
+    template = (FIXTURES / "rules" / "PSIM027.pkr.hcl").read_text()
+    update = "Install-WindowsUpdate -AcceptAll -IgnoreReboot"
+    for fired, text in [
+        (False, template.replace(update, "Install-WindowsUpdate -AcceptAll -AutoReboot")),  # it restarts itself
+        (False, template.replace(update, "# " + update)),
+        (False, template.replace(update, "Get-WindowsUpdate")),  # lists updates, installs none
+        (True, template.replace(update, "Get-WindowsUpdate -AcceptAll -Install -IgnoreReboot")),
+        (True, template.replace(update, "usoclient StartInstall")),
+    ]:
+        assert ("PSIM027" in _fires_in(tmp_path, text)) is fired, text
+
+
+def test_the_update_provisioners_restart_by_themselves(tmp_path: Path) -> None:
+    # Packer's windows-update and AIB's WindowsUpdate restart as needed (rgl/packer-plugin-windows-update).
+    assert "PSIM027" not in fires(FIXTURES / "aib" / "windows-arm.json")
+    template = (FIXTURES / "rules" / "PSIM027.pkr.hcl").read_text()
+    provisioner = '  provisioner "powershell" {\n    inline = [\n      "Install-Module'
+    assert provisioner in template
+    with_provisioner = template.replace(provisioner, '  provisioner "windows-update" {}\n\n' + provisioner)
+    assert "PSIM027" in _fires_in(tmp_path, with_provisioner)  # the PowerShell updates still come after it
+    document = json.loads((FIXTURES / "aib" / "windows-arm.json").read_text())
+    (template_resource,) = [r for r in document["resources"] if r["type"].endswith("imageTemplates")]
+    updates = {"type": "PowerShell", "name": "updates", "inline": ["Install-WindowsUpdate -AcceptAll"]}
+    template_resource["properties"]["customize"].append(updates)
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(document, indent=2))
+    assert "PSIM027" in fires(path)  # AIB's hidden sysprep follows the last customizer

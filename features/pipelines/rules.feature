@@ -64,3 +64,8 @@ Feature: Rules fire where the template shows the mistake
     Given the AIB template "fixtures/rules/PSIM026.json"
     Then rule PSIM026 fires at line 29
     And rule PSIM004 does not fire
+
+  Scenario: Updates installed by PowerShell leave a restart pending when sysprep runs
+    Given the Packer template "fixtures/rules/PSIM027.pkr.hcl"
+    Then rule PSIM027 fires at line 28
+    And rule PSIM024 does not fire

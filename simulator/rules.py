@@ -309,12 +309,14 @@ RULES: tuple[Rule, ...] = (
         "error",
         "An AIB Linux template removes waagent while AIB's deprovision step still runs /usr/sbin/waagent.",
         "AIB ends every Linux build with /tmp/DeprovisioningScript.sh, by default '/usr/sbin/waagent -force "
-        "-deprovision+user && export HISTSIZE=0 && sync'. On an image without the agent it stops with "
+        "-deprovision+user && export HISTSIZE=0 && sync' (newer releases first try 'waagent' on the PATH). On an image "
+        "without the agent at all it stops with "
         "'/tmp/DeprovisioningScript.sh: 1: /usr/sbin/waagent: not found' and the build fails. The evidence is the "
         "template's own: a Shell customizer that removes the agent's package (walinuxagent, WALinuxAgent, "
         "python-azure-agent) or the binary, not reinstalled later, and a deprovision script (AIB's or the "
         "customizers' override) that calls waagent. A source image that ships without waagent is not judged.",
-        "danielsollondon/azvmimagebuilder #126 (the customization.log line); AIB's default script (seed 004); "
+        "danielsollondon/azvmimagebuilder #126 (the customization.log line); AIB's default script (seed 004; "
+        "MicrosoftDocs azure-docs image-builder-json.md, 'Default Linux deprovision command'); "
         "Azure/WALinuxAgent #1608 (removing the package removes the agent).",
         '{"type": "Shell", "inline": ["sudo apt-get purge -y walinuxagent"]} with no /tmp/DeprovisioningScript.sh',
         "Keep the agent until the deprovision, or write /tmp/DeprovisioningScript.sh with a deprovision that does "

@@ -341,6 +341,20 @@ RULES: tuple[Rule, ...] = (
         "windows-update provisioner.",
     ),
     Rule(
+        "PSIM028",
+        "build-vm-admin-name-refused",
+        "error",
+        "The build VM's admin user (ssh_username, winrm_username) is a name the platform refuses.",
+        "Packer creates the build VM with that user as the OS profile's adminUsername; packer validate does not "
+        "check it, and the Compute API refuses reserved names ('The Admin Username specified is not allowed': "
+        "administrator, admin, root, test, user, guest ... in any case), Windows names over 20 characters or ending "
+        "in '.', Linux names over 64. The deployment fails and the build leaves no image.",
+        "Azure REST API specs, Microsoft.Compute OSProfile.adminUsername (disallowed values, lengths); "
+        "packer-plugin-azure builder/azure/arm/config.go (setUserNamePassword); MicrosoftDocs/azure-docs #49765.",
+        'ssh_username = "admin"',
+        'Choose another name (ssh_username = "azureuser" or the default "packer").',
+    ),
+    Rule(
         "PSIM101",
         "hygiene.leftover-user",
         "warning",

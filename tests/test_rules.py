@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from provsim.pipeline.check import check_path
+from provsim.pipeline.os_profile_rules import build_vm_admin
 from provsim.pipeline.validate import meets_winrm_complexity
 from provsim.rules import RULES, rule
 
@@ -394,3 +395,38 @@ def test_the_update_provisioners_restart_by_themselves(tmp_path: Path) -> None:
     path = tmp_path / "t.json"
     path.write_text(json.dumps(document, indent=2))
     assert "PSIM027" in fires(path)  # AIB's hidden sysprep follows the last customizer
+
+
+def test_a_reserved_build_vm_admin_name_is_refused_before_any_build(tmp_path: Path) -> None:
+    (report,) = check_path(FIXTURES / "rules" / "PSIM028.pkr.hcl")
+    assert ("PSIM028", 10) in report.fired() and report.build_failed and report.registrations == []
+    template = (FIXTURES / "rules" / "PSIM028.pkr.hcl").read_text()
+    assert "PSIM028" not in _fires_in(tmp_path, template.replace('"admin"', '"azureuser"'))
+    assert "PSIM028" in _fires_in(tmp_path, template.replace('"admin"', '"Administrator"'))  # any case
+    assert "PSIM028" in _fires_in(tmp_path, template.replace('"admin"', '"' + "b" * 65 + '"'))  # Linux: 64 at most
+    from_variable = 'variable "user" {\n  type = string\n}\n' + template.replace('"admin"', "var.user")
+    assert "PSIM028" not in _fires_in(tmp_path, from_variable)
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({}, ("packer", "")),  # Packer's DefaultUserName
+        ({"ssh_username": "ops"}, ("ops", "ssh_username")),
+        ({"ssh_username": "ops", "winrm_username": "win"}, ("win", "winrm_username")),  # no communicator: WinRM's
+        ({"communicator": "ssh", "ssh_username": "ops", "winrm_username": "win"}, ("ops", "ssh_username")),
+        ({"winrm_username": "${var.user}"}, None),
+    ],
+)
+def test_the_build_vm_admin_is_chosen_as_packer_chooses_it(
+    settings: dict[str, str], expected: tuple[str, str] | None
+) -> None:
+    assert build_vm_admin(settings) == expected
+
+
+def test_a_windows_build_vm_admin_is_judged_by_windows_limits(tmp_path: Path) -> None:
+    template = (FIXTURES / "packer" / "windows.pkr.hcl").read_text()
+    assert 'winrm_username = "packer"' in template and "PSIM028" not in _fires_in(tmp_path, template)
+    for name, fired in [("Administrator", True), ("ops.", True), ("a" * 21, True), ("a" * 20, False)]:
+        text = template.replace('winrm_username = "packer"', f'winrm_username = "{name}"')
+        assert ("PSIM028" in _fires_in(tmp_path, text)) is fired, name

@@ -69,3 +69,8 @@ Feature: Rules fire where the template shows the mistake
     Given the Packer template "fixtures/rules/PSIM027.pkr.hcl"
     Then rule PSIM027 fires at line 28
     And rule PSIM024 does not fire
+
+  Scenario: A build VM admin user the platform reserves ends the build before it starts
+    Given the Packer template "fixtures/rules/PSIM028.pkr.hcl"
+    Then rule PSIM028 fires at line 10
+    And rule PSIM018 does not fire

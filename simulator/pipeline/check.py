@@ -32,6 +32,7 @@ from .build import Build, simulate_build
 from .build_end_rules import missing_waagent_findings
 from .findings import Finding, Severity
 from .model import Location, Pipeline, Target, TargetKind, Tool
+from .os_profile_rules import os_profile_findings
 from .platform_rules import hyper_v_findings, os_state_findings
 from .resolution import resolution_for
 from .suppress import unsilenced
@@ -133,7 +134,7 @@ def report_build(build: Build, seed: int = 0, vhd_as: OsState | None = None) -> 
                 Severity.INFO, "no output is declared (no managed image, gallery or VHD)", pipeline.location, "PSIM017"
             )
         )
-    refused = packer_config_findings(pipeline) + hyper_v_findings(pipeline)
+    refused = packer_config_findings(pipeline) + os_profile_findings(pipeline) + hyper_v_findings(pipeline)
     report.findings += refused
     if build.failed_step is not None or refused:
         # Packer refuses the template before building, or the build stops at the failing step (its finding

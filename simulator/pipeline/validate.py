@@ -92,7 +92,7 @@ def packer_config_findings(pipeline: Pipeline) -> list[Finding]:
                 'packer validate refuses it: the supplied "winrm_password" must be between 8-123 characters long and '
                 "must satisfy at least 3 of upper case, lower case, digit, special character; choose a longer or "
                 "more varied password (or leave it unset: Packer generates one)",
-                _where(pipeline, "winrm_password"),
+                setting_location(pipeline, "winrm_password"),
                 "PSIM018",
             )
         )
@@ -105,7 +105,7 @@ def packer_config_findings(pipeline: Pipeline) -> list[Finding]:
                 Severity.ERROR,
                 "packer validate refuses it: an image_version must be specified for shared_image_gallery_destination "
                 f'and must follow the Major(int).Minor(int).Patch(int) format{shown}; write image_version = "1.0.0"',
-                _where(pipeline, "shared_image_gallery_destination"),
+                setting_location(pipeline, "shared_image_gallery_destination"),
                 "PSIM019",
             )
         )
@@ -138,7 +138,7 @@ def _security_findings(pipeline: Pipeline, security: list[str]) -> list[Finding]
                 f"packer validate refuses it: {', '.join(refused)} with {output}; these features are only supported "
                 "when directly publishing to a Shared Image Gallery: publish to shared_image_gallery_destination "
                 "only, or drop the security settings",
-                _where(pipeline, refused[0].split(" ", 1)[0]),
+                setting_location(pipeline, refused[0].split(" ", 1)[0]),
                 "PSIM020",
             )
         ]
@@ -176,7 +176,7 @@ def _true(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
-def _where(pipeline: Pipeline, setting: str) -> Location:
+def setting_location(pipeline: Pipeline, setting: str) -> Location:
     """The line of ``setting`` in the source, else the source's own line."""
     try:
         text = read_text(Path(pipeline.location.path))

@@ -1,0 +1,104 @@
+"""The OS profile Packer sends for its build VM, as the platform judges it before the VM exists.
+
+Packer's azure-arm builder creates the build VM with an OS profile taken from
+the template (packer-plugin-azure ``config.go``, ``setUserNamePassword`` and
+``setRuntimeValues``): the admin user is ``ssh_username``, or ``winrm_username``
+unless the communicator is SSH (default ``packer``); the password is
+``ssh_password`` or ``winrm_password`` (else one Packer generates); the computer
+name is ``temp_compute_name`` (else ``pkrvm`` and ten random characters).
+``packer validate`` checks only the WinRM password's length and classes
+(PSIM018); the rest is judged by the Compute API when Packer deploys the VM,
+which then fails and the build ends without an image. Its rules (the Compute
+REST API's ``OSProfile``: ``adminUsername``, ``adminPassword``,
+``computerName``):
+
+- admin user names: not one of the reserved names (any case); at most 20
+  characters on Windows, not ending in "."; at most 64 on Linux;
+- admin passwords: 6 to 72 characters on Linux, 8 to 123 on Windows, three of
+  lower case, upper case, digit and special character (``[\\W_]``), and not one of
+  ten well-known passwords;
+- computer names: at most 15 characters on Windows (NetBIOS), 64 on Linux; a
+  Windows name is not entirely digits and holds none of ``~!@#$%^&*()=+_[]{}\\|;:.'",<>/?``.
+
+A value that still waits for a variable is never judged.
+
+    >>> reserved_admin_name("Administrator"), reserved_admin_name("builder")
+    (True, False)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import OsType
+from .findings import Finding, Severity
+from .model import Pipeline, Tool
+from .validate import setting_location
+
+#: ``adminUsername``'s disallowed values, compared without case.
+RESERVED_ADMIN_NAMES = frozenset(
+    {
+        "administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a",
+        "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root",
+        "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5",
+    }
+)  # fmt: skip
+#: ``adminUsername``'s maximum length per OS.
+NAME_LENGTHS = {OsType.LINUX: 64, OsType.WINDOWS: 20}
+
+
+def reserved_admin_name(name: str) -> bool:
+    """Whether the platform refuses ``name`` as an admin user name ("The Admin Username specified is not allowed")."""
+    return name.lower() in RESERVED_ADMIN_NAMES
+
+
+def admin_name_problem(name: str, os_type: OsType) -> str | None:
+    """Why the platform refuses ``name`` as the admin user, or None."""
+    if reserved_admin_name(name):
+        return f"{name!r} is a reserved name ('The Admin Username specified is not allowed')"
+    if len(name) > NAME_LENGTHS[os_type]:
+        return f"it is {len(name)} characters long, the most on {os_type.value.capitalize()} is {NAME_LENGTHS[os_type]}"
+    if os_type is OsType.WINDOWS and name.endswith("."):
+        return "a Windows admin user name may not end in '.'"
+    return None
+
+
+def _known(value: Any) -> str | None:
+    return value if isinstance(value, str) and value and "${" not in value and "{{" not in value else None
+
+
+def build_vm_admin(settings: dict[str, Any]) -> tuple[str, str] | None:
+    """The admin user Packer creates the build VM with, and the setting that names it; None where it is not known."""
+    communicator = str(settings.get("communicator") or "").lower()
+    chosen = [("ssh_username", settings.get("ssh_username"))]
+    if communicator != "ssh":
+        chosen.insert(0, ("winrm_username", settings.get("winrm_username")))
+    for setting, value in chosen:
+        if value not in (None, ""):
+            return (value, setting) if _known(value) else None
+    return ("packer", "")  # Packer's DefaultUserName
+
+
+def os_profile_findings(pipeline: Pipeline) -> list[Finding]:
+    """PSIM028: the build VM's admin user name as the Compute API judges it."""
+    if pipeline.tool is not Tool.PACKER or not pipeline.settings:
+        return []
+    settings, os_type = pipeline.settings, pipeline.os_type
+    findings: list[Finding] = []
+    admin = build_vm_admin(settings)
+    problem = admin_name_problem(admin[0], os_type) if admin else None
+    if admin and problem:
+        findings.append(_refused("PSIM028", pipeline, admin[1], f"the build VM's admin user: {problem}"))
+    return findings
+
+
+def _refused(rule: str, pipeline: Pipeline, setting: str, problem: str) -> Finding:
+    where = setting_location(pipeline, setting) if setting else pipeline.location
+    shown = setting or "Packer's default admin user"
+    return Finding(
+        Severity.ERROR,
+        f"{shown}: {problem}; the platform refuses the OS profile when Packer deploys the build VM, and the build "
+        "ends without an image",
+        where,
+        rule,
+    )

@@ -355,6 +355,20 @@ RULES: tuple[Rule, ...] = (
         'Choose another name (ssh_username = "azureuser" or the default "packer").',
     ),
     Rule(
+        "PSIM029",
+        "build-vm-password-refused",
+        "error",
+        "The build VM's admin password (ssh_password, winrm_password) is one the platform refuses.",
+        "Packer gives the build VM that password as the OS profile's adminPassword. The Compute API takes 6 to 72 "
+        "characters on Linux and 8 to 123 on Windows, three of lower case, upper case, digit and special character, "
+        "and refuses ten passwords by name (P@ssw0rd, Password1, Pa$$word ...), which packer validate lets through. "
+        "The deployment fails and the build leaves no image. A winrm_password that packer validate refuses is PSIM018.",
+        "Azure REST API specs, Microsoft.Compute OSProfile.adminPassword (lengths, complexity, disallowed values); "
+        "packer-plugin-azure builder/azure/arm/config.go (setUserNamePassword, isValidPassword).",
+        'winrm_password = "P@ssw0rd"',
+        "Choose another password, or leave it unset: Packer generates one for the build VM.",
+    ),
+    Rule(
         "PSIM101",
         "hygiene.leftover-user",
         "warning",

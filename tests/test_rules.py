@@ -35,7 +35,7 @@ FIRES = {
 }
 #: Pipelines that fire nothing: one per OS type.
 CLEAN = {"linux": "rules/clean-ubuntu.pkr.hcl", "windows": "packer/windows.pkr.hcl"}
-WINDOWS_RULES = {"PSIM011", "PSIM012", "PSIM018", "PSIM024", "PSIM027"}
+WINDOWS_RULES = {"PSIM011", "PSIM012", "PSIM018", "PSIM024", "PSIM027", "PSIM029"}
 
 
 def fires(path: Path) -> set[str]:
@@ -430,3 +430,25 @@ def test_a_windows_build_vm_admin_is_judged_by_windows_limits(tmp_path: Path) ->
     for name, fired in [("Administrator", True), ("ops.", True), ("a" * 21, True), ("a" * 20, False)]:
         text = template.replace('winrm_username = "packer"', f'winrm_username = "{name}"')
         assert ("PSIM028" in _fires_in(tmp_path, text)) is fired, name
+
+
+def test_a_password_packer_accepts_and_the_platform_refuses_ends_the_build(tmp_path: Path) -> None:
+    (report,) = check_path(FIXTURES / "rules" / "PSIM029.pkr.hcl")
+    assert ("PSIM029", 17) in report.fired() and "PSIM018" not in fires(FIXTURES / "rules" / "PSIM029.pkr.hcl")
+    assert report.build_failed and all("P@ssw0rd" not in f.message for f in report.findings)
+    template = (FIXTURES / "rules" / "PSIM029.pkr.hcl").read_text()
+    assert "PSIM029" not in _fires_in(tmp_path, template.replace('"P@ssw0rd"', '"Kx7#mQ2-vT9w"'))
+    # Too simple for Packer already: PSIM018's, not this rule's.
+    simple = _fires_in(tmp_path, template.replace('"P@ssw0rd"', '"password"'))
+    assert "PSIM018" in simple and "PSIM029" not in simple
+
+
+@pytest.mark.parametrize(
+    ("password", "refused"),
+    [("Passw0rd", False), ("secret", True), ("Ab1!x", True), ("Ab1!" + "x" * 69, True), ("Ab1!" + "x" * 68, False)],
+)
+def test_a_linux_ssh_password_is_judged_by_linux_limits(tmp_path: Path, password: str, refused: bool) -> None:
+    template = (FIXTURES / "rules" / "clean-ubuntu.pkr.hcl").read_text()
+    size = '  vm_size                           = "Standard_D2s_v3"\n'
+    text = template.replace(size, f'{size}  communicator = "ssh"\n  ssh_password = "{password}"\n')
+    assert text != template and ("PSIM029" in _fires_in(tmp_path, text)) is refused

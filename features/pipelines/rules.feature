@@ -74,3 +74,8 @@ Feature: Rules fire where the template shows the mistake
     Given the Packer template "fixtures/rules/PSIM028.pkr.hcl"
     Then rule PSIM028 fires at line 10
     And rule PSIM018 does not fire
+
+  Scenario: A WinRM password packer validate accepts and the platform refuses by name
+    Given the Packer template "fixtures/rules/PSIM029.pkr.hcl"
+    Then rule PSIM029 fires at line 17
+    And rule PSIM018 does not fire

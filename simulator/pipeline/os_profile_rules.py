@@ -28,6 +28,7 @@ A value that still waits for a variable is never judged.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..model import OsType
@@ -45,6 +46,15 @@ RESERVED_ADMIN_NAMES = frozenset(
 )  # fmt: skip
 #: ``adminUsername``'s maximum length per OS.
 NAME_LENGTHS = {OsType.LINUX: 64, OsType.WINDOWS: 20}
+#: ``adminPassword``'s disallowed values (exact).
+REFUSED_PASSWORDS = frozenset(
+    {"abc@123", "P@$$w0rd", "P@ssw0rd", "P@ssword123", "Pa$$word", "pass@word1", "Password!", "Password1",
+     "Password22", "iloveyou!"}
+)  # fmt: skip
+#: ``adminPassword``'s length bounds per OS.
+PASSWORD_LENGTHS = {OsType.LINUX: (6, 72), OsType.WINDOWS: (8, 123)}
+#: Its four character classes: lower case, upper case, digit, special (``[\W_]``).
+_CLASSES = (re.compile(r"[a-z]"), re.compile(r"[A-Z]"), re.compile(r"[0-9]"), re.compile(r"[\W_]"))
 
 
 def reserved_admin_name(name: str) -> bool:
@@ -60,6 +70,22 @@ def admin_name_problem(name: str, os_type: OsType) -> str | None:
         return f"it is {len(name)} characters long, the most on {os_type.value.capitalize()} is {NAME_LENGTHS[os_type]}"
     if os_type is OsType.WINDOWS and name.endswith("."):
         return "a Windows admin user name may not end in '.'"
+    return None
+
+
+def admin_password_problem(password: str, os_type: OsType) -> str | None:
+    """Why the platform refuses ``password`` as the admin password, or None (never showing the password).
+
+    >>> admin_password_problem("Passw0rd", OsType.LINUX), admin_password_problem("P@ssw0rd", OsType.WINDOWS)
+    (None, 'it is one of the ten passwords the platform refuses by name')
+    """
+    low, high = PASSWORD_LENGTHS[os_type]
+    if not low <= len(password) <= high:
+        return f"it is {len(password)} characters long; {os_type.value.capitalize()} takes {low} to {high}"
+    if sum(bool(c.search(password)) for c in _CLASSES) < 3:
+        return "it has fewer than 3 of lower case, upper case, digit and special character"
+    if password in REFUSED_PASSWORDS:
+        return "it is one of the ten passwords the platform refuses by name"
     return None
 
 
@@ -80,7 +106,7 @@ def build_vm_admin(settings: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def os_profile_findings(pipeline: Pipeline) -> list[Finding]:
-    """PSIM028: the build VM's admin user name as the Compute API judges it."""
+    """PSIM028, PSIM029: the build VM's admin user name and password as the Compute API judges them."""
     if pipeline.tool is not Tool.PACKER or not pipeline.settings:
         return []
     settings, os_type = pipeline.settings, pipeline.os_type
@@ -89,7 +115,26 @@ def os_profile_findings(pipeline: Pipeline) -> list[Finding]:
     problem = admin_name_problem(admin[0], os_type) if admin else None
     if admin and problem:
         findings.append(_refused("PSIM028", pipeline, admin[1], f"the build VM's admin user: {problem}"))
+    findings += _password_findings(pipeline)
     return findings
+
+
+def _password_findings(pipeline: Pipeline) -> list[Finding]:
+    """PSIM029: the admin password Packer gives the build VM (``ssh_password``, or ``winrm_password`` on WinRM).
+
+    A ``winrm_password`` that packer validate refuses already (PSIM018) is left
+    to that rule; what Packer lets through and the platform refuses (its ten
+    named passwords) is this rule's.
+    """
+    settings, os_type = pipeline.settings, pipeline.os_type
+    communicator = str(settings.get("communicator") or "").lower()
+    winrm = communicator == "winrm" or (communicator != "ssh" and os_type is OsType.WINDOWS)
+    setting = "winrm_password" if winrm and settings.get("winrm_password") else "ssh_password"
+    password = _known(settings.get(setting))
+    problem = admin_password_problem(password, os_type) if password else None
+    if not password or not problem or (setting == "winrm_password" and password not in REFUSED_PASSWORDS):
+        return []
+    return [_refused("PSIM029", pipeline, setting, f"the build VM's admin password: {problem}")]
 
 
 def _refused(rule: str, pipeline: Pipeline, setting: str, problem: str) -> Finding:

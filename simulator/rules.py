@@ -369,6 +369,20 @@ RULES: tuple[Rule, ...] = (
         "Choose another password, or leave it unset: Packer generates one for the build VM.",
     ),
     Rule(
+        "PSIM030",
+        "build-vm-computer-name-refused",
+        "error",
+        "The build VM's computer name (temp_compute_name) is one the platform refuses.",
+        "Packer names the build VM's OS after temp_compute_name (the OS profile's computerName). The Compute API "
+        "takes at most 15 characters on Windows (the NetBIOS limit) and 64 on Linux, and no Windows name that is "
+        "only digits or holds characters such as _ . or @. packer validate does not check it; the deployment "
+        "fails and the build leaves no image.",
+        "Azure REST API specs, Microsoft.Compute OSProfile.computerName (Max-length Windows 15, Linux 64); "
+        "FACTS.md section 4; packer-plugin-azure builder/azure/arm/config.go (setRuntimeValues).",
+        'os_type = "Windows" with temp_compute_name = "pkr-iis-2022-build"',
+        "Use at most 15 letters, digits and hyphens on Windows, or leave temp_compute_name unset (pkrvm + 10).",
+    ),
+    Rule(
         "PSIM101",
         "hygiene.leftover-user",
         "warning",

@@ -35,7 +35,7 @@ FIRES = {
 }
 #: Pipelines that fire nothing: one per OS type.
 CLEAN = {"linux": "rules/clean-ubuntu.pkr.hcl", "windows": "packer/windows.pkr.hcl"}
-WINDOWS_RULES = {"PSIM011", "PSIM012", "PSIM018", "PSIM024", "PSIM027", "PSIM029"}
+WINDOWS_RULES = {"PSIM011", "PSIM012", "PSIM018", "PSIM024", "PSIM027", "PSIM029", "PSIM030"}
 
 
 def fires(path: Path) -> set[str]:
@@ -452,3 +452,20 @@ def test_a_linux_ssh_password_is_judged_by_linux_limits(tmp_path: Path, password
     size = '  vm_size                           = "Standard_D2s_v3"\n'
     text = template.replace(size, f'{size}  communicator = "ssh"\n  ssh_password = "{password}"\n')
     assert text != template and ("PSIM029" in _fires_in(tmp_path, text)) is refused
+
+
+def test_a_windows_computer_name_over_15_characters_ends_the_build(tmp_path: Path) -> None:
+    (report,) = check_path(FIXTURES / "rules" / "PSIM030.pkr.hcl")
+    assert ("PSIM030", 11) in report.fired() and report.build_failed
+    template = (FIXTURES / "rules" / "PSIM030.pkr.hcl").read_text()
+    for name, refused in [("pkr-iis-2022", False), ("a" * 15, False), ("a" * 16, True), ("12345", True)]:
+        text = template.replace('"pkr-iis-2022-build"', f'"{name}"')
+        assert ("PSIM030" in _fires_in(tmp_path, text)) is refused, name
+    assert "PSIM030" in _fires_in(tmp_path, template.replace('"pkr-iis-2022-build"', '"pkr_iis"'))
+    # Linux takes 64 characters, underscores included.
+    linux = (FIXTURES / "rules" / "clean-ubuntu.pkr.hcl").read_text()
+    size = '  vm_size                           = "Standard_D2s_v3"\n'
+    assert "PSIM030" not in _fires_in(
+        tmp_path, linux.replace(size, size + '  temp_compute_name = "pkr_app_build_01"\n')
+    )
+    assert "PSIM030" in _fires_in(tmp_path, linux.replace(size, size + f'  temp_compute_name = "{"a" * 65}"\n'))

@@ -79,3 +79,8 @@ Feature: Rules fire where the template shows the mistake
     Given the Packer template "fixtures/rules/PSIM029.pkr.hcl"
     Then rule PSIM029 fires at line 17
     And rule PSIM018 does not fire
+
+  Scenario: A Windows build VM named past 15 characters is refused before it exists
+    Given the Packer template "fixtures/rules/PSIM030.pkr.hcl"
+    Then rule PSIM030 fires at line 11
+    And rule PSIM028 does not fire

@@ -53,6 +53,10 @@ REFUSED_PASSWORDS = frozenset(
 )  # fmt: skip
 #: ``adminPassword``'s length bounds per OS.
 PASSWORD_LENGTHS = {OsType.LINUX: (6, 72), OsType.WINDOWS: (8, 123)}
+#: ``computerName``'s maximum length per OS (15 on Windows: the NetBIOS name).
+COMPUTER_NAME_LENGTHS = {OsType.LINUX: 64, OsType.WINDOWS: 15}
+#: Characters a Windows computer name may not hold.
+_WINDOWS_NAME_REFUSED = re.compile(r"[~!@#$%^&*()=+_\[\]{}\\|;:.'\",<>/?\s]")
 #: Its four character classes: lower case, upper case, digit, special (``[\W_]``).
 _CLASSES = (re.compile(r"[a-z]"), re.compile(r"[A-Z]"), re.compile(r"[0-9]"), re.compile(r"[\W_]"))
 
@@ -89,6 +93,23 @@ def admin_password_problem(password: str, os_type: OsType) -> str | None:
     return None
 
 
+def computer_name_problem(name: str, os_type: OsType) -> str | None:
+    """Why the platform refuses ``name`` as the computer name, or None.
+
+    >>> computer_name_problem("pkrvm-app-build-01", OsType.WINDOWS)
+    'it is 18 characters long, the most on Windows is 15'
+    """
+    most = COMPUTER_NAME_LENGTHS[os_type]
+    if len(name) > most:
+        return f"it is {len(name)} characters long, the most on {os_type.value.capitalize()} is {most}"
+    if os_type is not OsType.WINDOWS:
+        return None
+    if name.isdigit():
+        return "a Windows computer name may not be entirely digits"
+    refused = _WINDOWS_NAME_REFUSED.search(name)
+    return f"a Windows computer name may not hold {refused.group()!r}" if refused else None
+
+
 def _known(value: Any) -> str | None:
     return value if isinstance(value, str) and value and "${" not in value and "{{" not in value else None
 
@@ -106,7 +127,7 @@ def build_vm_admin(settings: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def os_profile_findings(pipeline: Pipeline) -> list[Finding]:
-    """PSIM028, PSIM029: the build VM's admin user name and password as the Compute API judges them."""
+    """PSIM028-PSIM030: the build VM's admin user, password and computer name as the Compute API judges them."""
     if pipeline.tool is not Tool.PACKER or not pipeline.settings:
         return []
     settings, os_type = pipeline.settings, pipeline.os_type
@@ -116,6 +137,10 @@ def os_profile_findings(pipeline: Pipeline) -> list[Finding]:
     if admin and problem:
         findings.append(_refused("PSIM028", pipeline, admin[1], f"the build VM's admin user: {problem}"))
     findings += _password_findings(pipeline)
+    name = _known(settings.get("temp_compute_name"))
+    problem = computer_name_problem(name, os_type) if name else None
+    if name and problem:
+        findings.append(_refused("PSIM030", pipeline, "temp_compute_name", f"the build VM's computer name: {problem}"))
     return findings
 
 

@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import CliRun
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -70,3 +72,24 @@ def test_sarif_carries_a_sysprep_blockers_rule_and_help(provsim_cli: CliRun, tmp
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 26
     described = {rule["id"]: rule for rule in log["runs"][0]["tool"]["driver"]["rules"]}
     assert "Add-AppxProvisionedPackage" in described["PSIM024"]["help"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "rule_id", "line", "fix"),
+    [
+        ("PSIM025.pkr.hcl", "PSIM025", 24, "skip_clean = true"),
+        ("PSIM026.json", "PSIM026", 29, "/tmp/DeprovisioningScript.sh"),
+        ("PSIM027.pkr.hcl", "PSIM027", 28, "windows-restart"),
+        ("PSIM028.pkr.hcl", "PSIM028", 10, "azureuser"),
+        ("PSIM029.pkr.hcl", "PSIM029", 17, "Packer generates one"),
+        ("PSIM030.pkr.hcl", "PSIM030", 11, "15 letters"),
+    ],
+)
+def test_sarif_carries_the_build_end_and_os_profile_rules_with_their_help(
+    provsim_cli: CliRun, tmp_path: Path, fixture: str, rule_id: str, line: int, fix: str
+) -> None:
+    _, _, _, log = reports(provsim_cli, tmp_path, FIXTURES / "rules" / fixture)
+    (result,) = [r for r in log["runs"][0]["results"] if r["ruleId"] == rule_id]
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == line
+    described = {rule["id"]: rule for rule in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert fix in described[rule_id]["help"]["text"]

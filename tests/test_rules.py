@@ -321,6 +321,14 @@ def test_a_deprovision_that_deletes_the_build_user_needs_skip_clean(tmp_path: Pa
     assert "skip_clean" in computed and "PSIM025" not in _fires_in(tmp_path, computed)
 
 
+def test_skip_clean_is_asked_for_at_the_provisioner_that_runs_a_deprovision_script() -> None:
+    (report,) = check_path(FIXTURES / "packer" / "specialized-but-deprovisioned.pkr.hcl")
+    (finding,) = [f for f in report.findings if f.rule == "PSIM025"]
+    assert finding.location.path.endswith("specialized-but-deprovisioned.pkr.hcl") and "deprovision.sh" in str(
+        report.evidence
+    )
+
+
 def test_skip_clean_in_a_packer_json_template(tmp_path: Path) -> None:
     builder = {"type": "azure-arm", "os_type": "Linux", "image_publisher": "Canonical"}
     builder |= {"image_offer": "ubuntu-24_04-lts", "image_sku": "server", "managed_image_name": "app"}

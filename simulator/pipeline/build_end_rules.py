@@ -52,7 +52,8 @@ def cleanup_findings(step: Step, pipeline: Pipeline, effect: WaagentDeprovision,
             f"{step.name}: '{effect.text}' deletes the build user {pipeline.build_user!r}, and Packer then removes "
             "the step's script over SSH: where it has to log in again the build ends in 'Error removing temporary "
             "script ... ssh: handshake failed'; set skip_clean = true on this provisioner",
-            place,
+            # The fix goes on the provisioner: a deprovision in a script file is named at the step's own line.
+            place if place.path == step.location.path else step.location,
             rule="PSIM025",
         )
     ]

@@ -93,3 +93,36 @@ def test_sarif_carries_the_build_end_and_os_profile_rules_with_their_help(
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == line
     described = {rule["id"]: rule for rule in log["runs"][0]["tool"]["driver"]["rules"]}
     assert fix in described[rule_id]["help"]["text"]
+
+
+def test_a_command_written_verbatim_is_placed_at_its_column(provsim_cli: CliRun, tmp_path: Path) -> None:
+    """Line and column where the template holds the command as written; SARIF underlines from there."""
+    path = FIXTURES / "rules" / "PSIM004.pkr.hcl"
+    _, document, _, log = reports(provsim_cli, tmp_path, path)
+    (finding,) = [f for p in document["pipelines"] for f in p["findings"] if f["id"] == "PSIM004"]
+    written = path.read_text().splitlines()[18 - 1]
+    assert finding["location"].endswith(":18") and written[finding["column"] - 1 :].startswith("sudo /usr/sbin/waagent")
+    (result,) = [r for r in log["runs"][0]["results"] if r["ruleId"] == "PSIM004"]
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 18, "startColumn": finding["column"]}
+
+
+def test_a_script_file_gives_its_own_columns_and_an_escaped_inline_none(tmp_path: Path) -> None:
+    from provsim.pipeline import check_path
+
+    (tmp_path / "seal.sh").write_text("#!/bin/sh\necho sealing\n  sudo waagent -force -deprovision\n")
+    head = 'source "azure-arm" "l" {\n  os_type = "Linux"\n  managed_image_name = "l"\n}\n'
+    head += 'build {\n  sources = ["source.azure-arm.l"]\n  provisioner "shell" {\n'
+    places = set()
+    for name, body in (
+        ("script.pkr.hcl", 'script = "seal.sh"'),
+        ("escaped.pkr.hcl", 'inline = ["echo \\"x\\"; sudo waagent -force -deprovision"]'),
+    ):
+        template = tmp_path / name
+        template.write_text(f"{head}    {body}\n  }}\n}}\n")
+        (report,) = check_path(template)
+        places |= {
+            (Path(f.location.path).name, f.location.line, f.location.column)
+            for f in report.findings
+            if f.rule == "PSIM005"
+        }
+    assert places == {("seal.sh", 3, 3), ("escaped.pkr.hcl", 8, None)}, "no column where the template escapes"

@@ -13,6 +13,8 @@ as it stops Packer and AIB.
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -331,7 +333,59 @@ def _remote_content(step: Step) -> list[Finding]:
 def _location(place: Place | None, step: Step) -> Location:
     if place is None or place.line is None:
         return step.location
-    return Location(place.path, place.line)
+    return Location(place.path, place.line, _exact_column(place, step))
+
+
+def _exact_column(place: Place, step: Step) -> int | None:
+    """``place``'s column in the file as written, or None where it cannot be exact.
+
+    The shell reader counts columns within the script it runs: in a script
+    file that is the file's own column; an ``inline`` command is a string in
+    the template, so its column there is where the command's text starts on
+    that template line, known only when the line holds it verbatim (no
+    escapes) and no other command shares the line.
+    """
+    if place.column is None or place.line is None:
+        return None
+    if place.path != step.location.path or not step.inline:
+        return place.column
+    starts = [first for first in step.inline_lines if first is not None and first <= place.line]
+    if not starts or starts.count(max(starts)) != 1:
+        return None
+    command = step.inline[step.inline_lines.index(max(starts))]
+    rows = command.split("\n")
+    offset = place.line - max(starts)
+    written = _written_line(place.path, place.line)
+    if offset >= len(rows) or written is None or not rows[offset] or written.count(rows[offset]) != 1:
+        return None
+    return written.index(rows[offset]) + place.column
+
+
+def _column_of(text: str, where: Location) -> Location:
+    """``where`` with the column at which ``text`` is written on its line, when it is there exactly once."""
+    written = _written_line(where.path, where.line) if where.line is not None else None
+    if written is None or not text or written.count(text) != 1:
+        return where
+    return Location(where.path, where.line, written.index(text) + 1)
+
+
+def _written_line(path: str, line: int) -> str | None:
+    """Line ``line`` of the file at ``path`` as written, or None (no such file: an AIB path on the build VM)."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    lines = _file_lines(path, status.st_size, status.st_mtime_ns)
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+@functools.lru_cache(maxsize=8)
+def _file_lines(path: str, size: int, modified: int) -> tuple[str, ...]:
+    # Keyed on size and time too: a test or an editor may write the same path again.
+    try:
+        return tuple(read_text(Path(path)).split("\n"))
+    except ProvsimError:
+        return ()
 
 
 def _apply(step: Step, pipeline: Pipeline, vm: VirtualMachine, evidence: list[str], findings: list[Finding]) -> str:
@@ -440,6 +494,7 @@ def _run_lines(
             result = "ran" if result == "nothing" else result
         for effect in recognise_line(line):
             place = where if where.line is not None or not step.location.line else step.location
+            place = _column_of(effect.text, place)
             if isinstance(effect, WaagentDeprovision):
                 if not effect.force:
                     findings.append(

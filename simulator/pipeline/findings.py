@@ -24,8 +24,14 @@ class Finding:
     rule: str | None = None
     """A stable id for findings that reports and baselines key on (``hygiene.leftover-user``)."""
 
-    def to_dict(self) -> dict[str, str]:
-        row = {"severity": self.severity.value, "message": self.message, "location": str(self.location)}
+    def to_dict(self) -> dict[str, str | int]:
+        row: dict[str, str | int] = {
+            "severity": self.severity.value,
+            "message": self.message,
+            "location": str(self.location),
+        }
+        if self.location.column is not None:
+            row["column"] = self.location.column
         if self.rule is not None:
             row["id"] = self.rule
         return row

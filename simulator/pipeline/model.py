@@ -24,10 +24,17 @@ class Tool(StrEnum):
 
 @dataclass(frozen=True)
 class Location:
-    """Where something comes from: a file and, when known, a 1-based line."""
+    """Where something comes from: a file and, when known, a 1-based line and column.
+
+    The column is given only where it is exact in the file as written (a
+    script file, or a template line that holds the command verbatim), so a
+    SARIF viewer never underlines the wrong characters; ``str()`` shows the
+    line only, as every report has from the start.
+    """
 
     path: str
     line: int | None = None
+    column: int | None = None
 
     def __str__(self) -> str:
         return self.path if self.line is None else f"{self.path}:{self.line}"

@@ -36,6 +36,7 @@ def sarif(documents: list[dict[str, Any]]) -> dict[str, Any]:
                     _LEVELS.get(finding["severity"], "note"),
                     finding["message"],
                     finding["location"],
+                    finding.get("column"),
                 )
             )
         for registration in document["registrations"]:
@@ -78,11 +79,13 @@ def _markdown(rule: Rule) -> str:
     )
 
 
-def _result(rule: str, level: str, message: str, location: str) -> dict[str, Any]:
+def _result(rule: str, level: str, message: str, location: str, column: int | None = None) -> dict[str, Any]:
     path, _, line = location.rpartition(":")
     if not path or not line.isdigit():
         path, line = location, ""
     physical: dict[str, Any] = {"artifactLocation": {"uri": path}}
     if line:
         physical["region"] = {"startLine": int(line)}
+        if column is not None:
+            physical["region"]["startColumn"] = column
     return {"ruleId": rule, "level": level, "message": {"text": message}, "locations": [{"physicalLocation": physical}]}

@@ -215,9 +215,11 @@ RULES: tuple[Rule, ...] = (
         "PSIM018",
         "winrm-password-refused",
         "error",
-        "A winrm_password that packer validate refuses.",
+        "A winrm_password that packer validate refuses (or ssh_password, where the communicator is not SSH).",
         "Packer requires 8 to 123 characters and three of upper case, lower case, digit and special character "
-        "(the platform's own rule for Windows admin passwords) and stops before creating anything: no image.",
+        "(the platform's own rule for Windows admin passwords) and stops before creating anything: no image. Unless "
+        'communicator = "ssh", it holds the WinRM password to this rule, and that is ssh_password where '
+        "winrm_password is unset, as in most Linux templates.",
         "packer-plugin-azure builder/azure/arm/config.go (setUserNamePassword, isValidPassword).",
         'communicator = "winrm" with winrm_password = "password"',
         "Choose a longer, more varied password, or leave winrm_password unset: Packer generates one.",

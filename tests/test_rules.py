@@ -477,3 +477,21 @@ def test_a_windows_computer_name_over_15_characters_ends_the_build(tmp_path: Pat
         tmp_path, linux.replace(size, size + '  temp_compute_name = "pkr_app_build_01"\n')
     )
     assert "PSIM030" in _fires_in(tmp_path, linux.replace(size, size + f'  temp_compute_name = "{"a" * 65}"\n'))
+
+
+@pytest.mark.parametrize(
+    ("communicator", "password", "expected"),
+    [
+        ("", "secret1", {"PSIM018"}),  # no communicator: Packer holds ssh_password to the WinRM rule
+        ('communicator = "ssh"\n', "secret1", {"PSIM029"}),  # SSH: only the platform judges it (3 classes)
+        ("", "Kx7#mQ2-vT9w", set()),
+        ("", "Ab1!" + "x" * 70, {"PSIM029"}),  # Packer takes 74 characters, Linux at most 72
+    ],
+)
+def test_packer_validate_holds_a_linux_ssh_password_to_the_winrm_rule(
+    tmp_path: Path, communicator: str, password: str, expected: set[str]
+) -> None:
+    template = (FIXTURES / "rules" / "clean-ubuntu.pkr.hcl").read_text()
+    size = '  vm_size                           = "Standard_D2s_v3"\n'
+    text = template.replace(size, f'{size}  {communicator}  ssh_password = "{password}"\n')
+    assert _fires_in(tmp_path, text) & {"PSIM018", "PSIM029"} == expected

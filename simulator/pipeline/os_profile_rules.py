@@ -34,7 +34,7 @@ from typing import Any
 from ..model import OsType
 from .findings import Finding, Severity
 from .model import Pipeline, Tool
-from .validate import setting_location
+from .validate import meets_winrm_complexity, setting_location, winrm_checked_password
 
 #: ``adminUsername``'s disallowed values, compared without case.
 RESERVED_ADMIN_NAMES = frozenset(
@@ -157,8 +157,11 @@ def _password_findings(pipeline: Pipeline) -> list[Finding]:
     setting = "winrm_password" if winrm and settings.get("winrm_password") else "ssh_password"
     password = _known(settings.get(setting))
     problem = admin_password_problem(password, os_type) if password else None
-    if not password or not problem or (setting == "winrm_password" and password not in REFUSED_PASSWORDS):
+    if not password or not problem:
         return []
+    checked = winrm_checked_password(settings)
+    if checked == (setting, password) and not meets_winrm_complexity(password):
+        return []  # packer validate refuses it already: PSIM018
     return [_refused("PSIM029", pipeline, setting, f"the build VM's admin password: {problem}")]
 
 

@@ -7,7 +7,8 @@ pipeline leaves behind, with Packer's own wording in the message:
 
 - ``winrm_password`` complexity (``setUserNamePassword`` / ``isValidPassword``):
   8 to 123 characters, at least three of upper case, lower case, digit and
-  special character, checked whenever the communicator is WinRM;
+  special character, checked whenever the communicator is not SSH, on
+  ``ssh_password`` too where ``winrm_password`` is unset;
 - a gallery destination without ``image_version``, or with one not of the form
   Major.Minor.Patch in digits (``assertRequiredParametersSet``: "An image_version
   must be specified for shared_image_gallery_destination and must follow the
@@ -53,6 +54,29 @@ def meets_winrm_complexity(password: str) -> bool:
     return sum(any(c in chars for c in password) for chars in classes) >= 3
 
 
+def winrm_checked_password(settings: dict[str, Any]) -> tuple[str, str] | None:
+    """The password ``packer validate`` holds to the WinRM rule, and the setting it comes from.
+
+    ``setUserNamePassword`` stops before the WinRM part only when the
+    communicator is SSH; otherwise (WinRM, or none set, as in most Linux
+    templates) the WinRM password is ``winrm_password``, else ``ssh_password``,
+    else the one Packer generates, and it must pass ``isValidPassword``. None
+    where no password of the template's is checked, or it waits for a variable.
+
+        >>> winrm_checked_password({"ssh_password": "secret"}), winrm_checked_password({"communicator": "ssh"})
+        (('ssh_password', 'secret'), None)
+    """
+    communicator = settings.get("communicator")
+    if communicator not in (None, "") and (_known(communicator) or "").lower() in ("ssh", ""):
+        return None  # SSH, or a communicator still waiting for a variable
+    for setting in ("winrm_password", "ssh_password"):
+        value = settings.get(setting)
+        if value not in (None, ""):
+            known = _known(value)
+            return (setting, known) if known is not None else None
+    return None  # Packer generates one that passes
+
+
 #: ``validImageVersion`` of config.go (``^[0-9]+\\.[0-9]+\\.[0-9]+$``; Go's ``$`` allows no trailing newline).
 _IMAGE_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
 
@@ -83,16 +107,21 @@ def packer_config_findings(pipeline: Pipeline) -> list[Finding]:
         return []
     settings = pipeline.settings
     findings: list[Finding] = []
-    password = _known(settings.get("winrm_password"))
-    communicator = _known(settings.get("communicator"))
-    if communicator == "winrm" and password is not None and not meets_winrm_complexity(password):
+    checked = winrm_checked_password(settings)
+    if checked is not None and not meets_winrm_complexity(checked[1]):
+        setting = checked[0]
+        via = (
+            ""
+            if setting == "winrm_password"
+            else ' (here ssh_password: Packer uses it for WinRM unless communicator = "ssh")'
+        )
         findings.append(
             Finding(
                 Severity.ERROR,
-                'packer validate refuses it: the supplied "winrm_password" must be between 8-123 characters long and '
-                "must satisfy at least 3 of upper case, lower case, digit, special character; choose a longer or "
-                "more varied password (or leave it unset: Packer generates one)",
-                setting_location(pipeline, "winrm_password"),
+                f'packer validate refuses it: the supplied "winrm_password"{via} must be between 8-123 characters '
+                "long and must satisfy at least 3 of upper case, lower case, digit, special character; choose a "
+                "longer or more varied password (or leave it unset: Packer generates one)",
+                setting_location(pipeline, setting),
                 "PSIM018",
             )
         )

@@ -346,11 +346,12 @@ RULES: tuple[Rule, ...] = (
         "PSIM028",
         "build-vm-admin-name-refused",
         "error",
-        "The build VM's admin user (ssh_username, winrm_username) is a name the platform refuses.",
+        "The build VM's admin user (ssh_username, winrm_username), or the consumers' a Gherkin step gives, is refused.",
         "Packer creates the build VM with that user as the OS profile's adminUsername; packer validate does not "
         "check it, and the Compute API refuses reserved names ('The Admin Username specified is not allowed': "
         "administrator, admin, root, test, user, guest ... in any case), Windows names over 20 characters or ending "
-        "in '.', Linux names over 64. The deployment fails and the build leaves no image.",
+        "in '.', Linux names over 64. The deployment fails and the build leaves no image. The consumers' OS profile "
+        "(Given the consumers create VMs with the admin user ...) is judged the same way for the image's OS.",
         "Azure REST API specs, Microsoft.Compute OSProfile.adminUsername (disallowed values, lengths); "
         "packer-plugin-azure builder/azure/arm/config.go (setUserNamePassword); MicrosoftDocs/azure-docs #49765.",
         'ssh_username = "admin"',
@@ -360,7 +361,7 @@ RULES: tuple[Rule, ...] = (
         "PSIM029",
         "build-vm-password-refused",
         "error",
-        "The build VM's admin password (ssh_password, winrm_password) is one the platform refuses.",
+        "The build VM's admin password (ssh_password, winrm_password), or the consumers', is one the platform refuses.",
         "Packer gives the build VM that password as the OS profile's adminPassword. The Compute API takes 6 to 72 "
         "characters on Linux and 8 to 123 on Windows, three of lower case, upper case, digit and special character, "
         "and refuses ten passwords by name (P@ssw0rd, Password1, Pa$$word ...), which packer validate lets through. "
@@ -374,7 +375,7 @@ RULES: tuple[Rule, ...] = (
         "PSIM030",
         "build-vm-computer-name-refused",
         "error",
-        "The build VM's computer name (temp_compute_name) is one the platform refuses.",
+        "The build VM's computer name (temp_compute_name), or the consumers', is one the platform refuses.",
         "Packer names the build VM's OS after temp_compute_name (the OS profile's computerName). The Compute API "
         "takes at most 15 characters on Windows (the NetBIOS limit) and 64 on Linux, and no Windows name that is "
         "only digits or holds characters such as _ . or @. packer validate does not check it; the deployment "

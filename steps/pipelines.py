@@ -9,6 +9,9 @@ Sentences
     Example: ``Given the Packer template "fixtures/packer/web.pkr.hcl"``
 ``Given the Packer variable "<name>" is "<value>"``
     Like ``--var name=value``. Example: ``And the Packer variable "image_version" is "2.0.0"``
+``Given the consumers create VMs with the <admin user|admin password|computer name> "<value>"``
+    The OS profile the image's consumers will send; what the platform refuses in it fires PSIM028-PSIM030.
+    Example: ``And the consumers create VMs with the computer name "sql-reporting-node-01"``
 ``Then the pipeline builds a <Linux|Windows> image``
 ``Then the image's OS is <generalized|specialized>``
     Read off the build VM's disk after the steps ran.
@@ -33,6 +36,7 @@ from provsim import OsState, ProvsimError
 from provsim.masking import mask
 from provsim.pipeline.check import PipelineReport, Registration, check_path
 from provsim.pipeline.model import TargetKind
+from provsim.pipeline.os_profile_rules import ConsumerProfile
 from provsim.pipeline.variables import PackerVariables
 from provsim.steps import words
 from provsim.steps.fixtures import ScenarioContext
@@ -54,13 +58,16 @@ class TemplateCheck:
     variables: dict[str, str] = field(default_factory=dict)
     var_files: list[Path] = field(default_factory=list)
     vhd_as: OsState | None = None
+    consumer: dict[str, str] = field(default_factory=dict)
+    """The consumers' OS profile, as ``Given the consumers create VMs with ...`` gives it."""
     _reports: list[PipelineReport] | None = None
 
     def read(self) -> list[PipelineReport]:
         """The reports; a template provsim cannot read raises :class:`ProvsimError`."""
         if self._reports is None:
             variables = PackerVariables(self.variables, tuple(self.var_files))
-            self._reports = check_path(self.path, variables, vhd_as=self.vhd_as)
+            consumer = ConsumerProfile(**self.consumer) if self.consumer else None
+            self._reports = check_path(self.path, variables, vhd_as=self.vhd_as, consumer=consumer)
         return self._reports
 
     def reports(self) -> list[PipelineReport]:
@@ -133,6 +140,22 @@ def the_var_file(provsim_template: dict[str, TemplateCheck], request: pytest.Fix
     _check(provsim_template).var_files.append(Path(request.config.rootpath) / path)
 
 
+_CONSUMER_FIELDS = {"admin user": "admin_user", "admin password": "admin_password", "computer name": "computer_name"}
+
+
+@given(
+    parsers.re(
+        r'the consumers create VMs with the (?P<what>admin user|admin password|computer name) "(?P<value>[^"]*)"'
+    )
+)
+def consumers_create_vms_with(provsim_template: dict[str, TemplateCheck], what: str, value: str) -> None:
+    """``Given the consumers create VMs with the <admin user|admin password|computer name> "<value>"``.
+
+    After the template step. Example: ``And the consumers create VMs with the admin user "admin"``
+    """
+    _check(provsim_template).consumer[_CONSUMER_FIELDS[what]] = value
+
+
 @given(parsers.parse("its VHD will be registered as {state}"))
 def vhd_registered_as(provsim_template: dict[str, TemplateCheck], state: str) -> None:
     """``Given its VHD will be registered as <generalized|specialized>``: the way you register the VHD later.
@@ -144,9 +167,12 @@ def vhd_registered_as(provsim_template: dict[str, TemplateCheck], state: str) ->
 
 @then(parsers.parse("the pipeline builds a {os} image"))
 def builds_os(provsim_template: dict[str, TemplateCheck], os: str) -> None:
-    """``Then the pipeline builds a <Linux|Windows> image``: the builder's or the source image's OS type.
+    """``Given the consumers create VMs with the <admin user|admin password|computer name> "<value>"``
+        The OS profile the image's consumers will send; what the platform refuses in it fires PSIM028-PSIM030.
+        Example: ``And the consumers create VMs with the computer name "sql-reporting-node-01"``
+    ``Then the pipeline builds a <Linux|Windows> image``: the builder's or the source image's OS type.
 
-    Example: ``Then the pipeline builds a Windows image``
+        Example: ``Then the pipeline builds a Windows image``
     """
     assert _check(provsim_template).report().pipeline.os_type is words.os_type(os)
 

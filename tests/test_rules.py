@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from provsim.pipeline.check import check_path
-from provsim.pipeline.os_profile_rules import build_vm_admin
+from provsim.pipeline.os_profile_rules import ConsumerProfile, build_vm_admin
 from provsim.pipeline.validate import meets_winrm_complexity
 from provsim.rules import RULES, rule
 
@@ -495,3 +495,14 @@ def test_packer_validate_holds_a_linux_ssh_password_to_the_winrm_rule(
     size = '  vm_size                           = "Standard_D2s_v3"\n'
     text = template.replace(size, f'{size}  {communicator}  ssh_password = "{password}"\n')
     assert _fires_in(tmp_path, text) & {"PSIM018", "PSIM029"} == expected
+
+
+def test_the_consumers_os_profile_is_judged_for_the_images_os() -> None:
+    windows, linux = FIXTURES / "packer" / "windows.pkr.hcl", FIXTURES / "rules" / "clean-ubuntu.pkr.hcl"
+    name = ConsumerProfile(computer_name="sql-reporting-node-01")  # 21 characters: Windows takes 15, Linux 64
+    assert ("PSIM030", 2) in check_path(windows, consumer=name)[0].fired()
+    assert "PSIM030" not in {rid for rid, _ in check_path(linux, consumer=name)[0].fired()}
+    (report,) = check_path(linux, consumer=ConsumerProfile(admin_user="root", admin_password="P@ssw0rd"))
+    assert {"PSIM028", "PSIM029"} <= {rid for rid, _ in report.fired()}
+    assert all("P@ssw0rd" not in finding.message for finding in report.findings)
+    assert not check_path(linux, consumer=ConsumerProfile(admin_user="azureuser"))[0].findings

@@ -84,3 +84,11 @@ Feature: Rules fire where the template shows the mistake
     Given the Packer template "fixtures/rules/PSIM030.pkr.hcl"
     Then rule PSIM030 fires at line 11
     And rule PSIM028 does not fire
+
+  Scenario: The consumers' OS profile is judged where a step gives it
+    Given the Packer template "fixtures/packer/windows.pkr.hcl"
+    And the consumers create VMs with the computer name "sql-reporting-node-01"
+    And the consumers create VMs with the admin user "Administrator"
+    Then rule PSIM030 fires at line 2
+    And rule PSIM028 fires at line 2
+    And rule PSIM029 does not fire

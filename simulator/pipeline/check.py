@@ -32,7 +32,7 @@ from .build import Build, simulate_build
 from .build_end_rules import missing_waagent_findings
 from .findings import Finding, Severity
 from .model import Location, Pipeline, Target, TargetKind, Tool
-from .os_profile_rules import os_profile_findings
+from .os_profile_rules import ConsumerProfile, consumer_profile_findings, os_profile_findings
 from .platform_rules import hyper_v_findings, os_state_findings
 from .resolution import resolution_for
 from .suppress import unsilenced
@@ -122,8 +122,14 @@ def is_known(target: Target, vhd_as: OsState | None) -> bool:
     return target.kind is not TargetKind.VHD or vhd_as is not None
 
 
-def report_build(build: Build, seed: int = 0, vhd_as: OsState | None = None) -> PipelineReport:
-    """Register every output of a finished build and create a VM from each registration."""
+def report_build(
+    build: Build, seed: int = 0, vhd_as: OsState | None = None, consumer: ConsumerProfile | None = None
+) -> PipelineReport:
+    """Register every output of a finished build and create a VM from each registration.
+
+    ``consumer``: the OS profile the image's consumers will send, where a
+    Gherkin step gives it; what the platform refuses in it is a finding.
+    """
     pipeline = build.pipeline
     report = PipelineReport(
         pipeline, build.reading.os_state, build.evidence + list(build.reading.evidence), findings=list(build.findings)
@@ -170,6 +176,8 @@ def report_build(build: Build, seed: int = 0, vhd_as: OsState | None = None) -> 
     # AIB's own deprovision step on an image without waagent: the build's end fails.
     report.findings += missing_waagent_findings(pipeline, build.vm.disk)
     report.findings += hygiene_findings(build, report)
+    if consumer is not None:
+        report.findings += consumer_profile_findings(pipeline, consumer)
     report.findings = unsilenced(report.findings)
     return report
 
@@ -208,12 +216,14 @@ def check_path(
     vhd_as: OsState | None = None,
     *,
     linux_agent: str | None = None,
+    consumer: ConsumerProfile | None = None,
 ) -> list[PipelineReport]:
     """Read every pipeline at ``path``, build each on an in-memory disk, and report.
 
     ``vhd_as``: how the VHD outputs will be registered, when their user knows;
     ``linux_agent``: the agent the platform image provisions with, when the
-    template cannot tell (:func:`provsim.pipeline.build.linux_agent_of`).
+    template cannot tell (:func:`provsim.pipeline.build.linux_agent_of`);
+    ``consumer``: the OS profile the image's consumers will send (a Gherkin step's).
     """
     from .detect import read_pipelines
 
@@ -221,4 +231,4 @@ def check_path(
     for pipeline in pipelines:
         # Kept on the pipeline, so that the Docker backend boots the same agents as the memory backend.
         pipeline.linux_agent = linux_agent or pipeline.linux_agent
-    return [report_build(simulate_build(pipeline, seed), seed, vhd_as) for pipeline in pipelines]
+    return [report_build(simulate_build(pipeline, seed), seed, vhd_as, consumer) for pipeline in pipelines]

@@ -29,11 +29,12 @@ A value that still waits for a variable is never judged.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ..model import OsType
 from .findings import Finding, Severity
-from .model import Pipeline, Tool
+from .model import Location, Pipeline, Tool
 from .validate import meets_winrm_complexity, setting_location, winrm_checked_password
 
 #: ``adminUsername``'s disallowed values, compared without case.
@@ -175,3 +176,39 @@ def _refused(rule: str, pipeline: Pipeline, setting: str, problem: str) -> Findi
         where,
         rule,
     )
+
+
+@dataclass(frozen=True)
+class ConsumerProfile:
+    """The OS profile the pipeline's consumers will send when they create VMs from its image (a Gherkin step's).
+
+    Only what is given is judged; the password is never shown.
+    """
+
+    admin_user: str | None = None
+    admin_password: str | None = None
+    computer_name: str | None = None
+
+
+def consumer_profile_findings(pipeline: Pipeline, profile: ConsumerProfile) -> list[Finding]:
+    """PSIM028-PSIM030 for the consumers' OS profile: the platform refuses their VM creations, whatever the image."""
+    os_type = pipeline.os_type
+    checks = [
+        ("PSIM028", "admin user", profile.admin_user, admin_name_problem),
+        ("PSIM029", "admin password", profile.admin_password, admin_password_problem),
+        ("PSIM030", "computer name", profile.computer_name, computer_name_problem),
+    ]
+    findings: list[Finding] = []
+    for rule, what, value, judge in checks:
+        problem = judge(value, os_type) if value is not None else None
+        if problem:
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    f"the consumers' {what}: {problem}; the platform refuses every VM they create from this "
+                    f"{os_type.value.capitalize()} image with that OS profile",
+                    Location(pipeline.location.path, pipeline.location.line),
+                    rule,
+                )
+            )
+    return findings

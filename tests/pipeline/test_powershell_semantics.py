@@ -139,6 +139,15 @@ CASES = [
         id="start-process-abbreviated-parameters",
     ),
     pytest.param(
+        "about_Arithmetic_Operators",
+        (
+            "$sysprep = $env:windir + '\\\\System32\\\\Sysprep\\\\sysprep.exe'",
+            "Start-Process -FilePath $sysprep -ArgumentList ('/oobe /generalize /quiet /quit /mode:vm') -Wait",
+        ),
+        GEN,
+        id="start-process-joined-path-parenthesized-arguments",
+    ),
+    pytest.param(
         "about_Parameters", ("Write-Host 'Start-Process Sysprep.exe /generalize'",), SPEC, id="start-process-printed"
     ),
     pytest.param(

@@ -307,8 +307,12 @@ def _start_process_call(command: Any, source: bytes) -> str | None:
 def _word(node: Any, source: bytes) -> str | None:
     """A bare word or a string's text, as a program path or argument; None for anything computed."""
     written = _text(node, source).strip()
+    if written.startswith("(") and written.endswith(")") and written.count("(") == 1:
+        written = written[1:-1].strip()  # ("/oobe /generalize"): a parenthesized string is that string
     if node.type == "generic_token" or (written and written[0] not in "'\"$(@"):
         return written
+    if written.lower().startswith("$env:") and not any(mark in written for mark in " \t'\"("):
+        return written  # $env:windir\System32\...: one bare word, the path as the recognisers know it
     if len(written) >= 2 and written[0] in "'\"" and written[-1] == written[0] and "\n" not in written:
         return written[1:-1]
     return None
@@ -336,10 +340,21 @@ def _evaluated_variable(command: Any, source: bytes) -> Any | None:
 
 
 def _plain_string(pipeline: Any, source: bytes) -> str | None:
-    """The value of a pipeline that is one string with nothing to expand, else None."""
+    """The value of a pipeline that is one string with nothing to expand, else None.
+
+    Strings joined with ``+`` count too, and so does an environment variable
+    among them, kept as written: ``$env:windir + '\\System32\\Sysprep\\sysprep.exe'``
+    is ``$env:windir\\System32\\Sysprep\\sysprep.exe``, the path a recogniser knows.
+    """
     node = pipeline
-    while node.child_count == 1 and node.type != "string_literal":
+    while node.child_count == 1 and node.type not in ("string_literal", "variable"):
         node = node.children[0]
+    if node.type == "variable":
+        written = _text(node, source)
+        return written if written.lower().startswith("$env:") else None
+    if node.type == "additive_expression" and node.child_count == 3 and node.children[1].type == "+":
+        left, right = _plain_string(node.children[0], source), _plain_string(node.children[2], source)
+        return None if left is None or right is None else left + right
     if node.type != "string_literal":
         return None
     written = _text(node, source)

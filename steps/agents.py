@@ -16,10 +16,6 @@ Sentences
 from __future__ import annotations
 
 from provsim.marketplace import AGENTS
-from provsim.pipeline.model import Location
-from provsim.pipeline.scripts.effects import Undecided
-from provsim.pipeline.scripts.shell import Context
-from provsim.pipeline.scripts.steps import run_command
 from provsim.steps.fixtures import ScenarioContext
 from pytest_bdd import given, parsers
 
@@ -53,6 +49,12 @@ def the_build_runs(provsim: ScenarioContext, command: str) -> None:
             "no build VM or disk yet: start with 'Given a Linux build VM whose OS is <state>' or "
             "'Given an on-premises Linux disk whose OS is <state>'"
         )
+    # The shell model loads with the first such step, not with the plugin.
+    from provsim.pipeline.model import Location
+    from provsim.pipeline.scripts.effects import Undecided
+    from provsim.pipeline.scripts.shell import Context
+    from provsim.pipeline.scripts.steps import run_command
+
     context = Context(disk, user or "packer")
     outcome = run_command(command, context, Location("scenario", None))
     undecided = [r.effect for r in context.records if isinstance(r.effect, Undecided)]

@@ -19,9 +19,7 @@ import shlex
 from pathlib import Path
 
 import pytest
-from provsim import ProvsimError
-from provsim.baseline import details_of, diff, load, record
-from provsim.commands.check import masked
+from provsim.errors import ProvsimError
 from provsim.steps.pipelines import TemplateCheck
 from pytest_bdd import parsers, then
 
@@ -38,6 +36,9 @@ def matches_the_baseline(provsim_template: dict[str, TemplateCheck], request: py
     check = provsim_template.get("current")
     if check is None:
         raise AssertionError("no template yet: start with 'Given the Packer template \"<path>\"'")
+    from provsim.baseline import details_of, diff, load, record
+    from provsim.commands.check import masked
+
     root = Path(request.config.rootpath)
     reports = check.reports()
     secrets = frozenset(value for report in reports for value in report.pipeline.sensitive)

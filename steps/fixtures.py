@@ -14,21 +14,25 @@ import os
 import random
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from provsim import (
-    AllottedTime,
-    Image,
-    MemoryDisk,
-    OsProfile,
-    OsState,
-    OsType,
-    Outcome,
-    Platform,
-    SourceVm,
-    VirtualMachine,
-)
+
+if TYPE_CHECKING:
+    # The library loads with the first scenario that needs it, not with the plugin: pytest imports the
+    # plugin in every run of a repository that installs provsim, used or not.
+    from provsim import (
+        AllottedTime,
+        Image,
+        MemoryDisk,
+        OsProfile,
+        OsState,
+        OsType,
+        Outcome,
+        Platform,
+        SourceVm,
+        VirtualMachine,
+    )
 
 SEED_KEY = pytest.StashKey[int]()
 #: The key of the seed in an xdist worker's ``workerinput``.
@@ -41,7 +45,7 @@ class ScenarioContext:
     """What one scenario has built so far."""
 
     seed: int
-    allotted: AllottedTime = field(default_factory=AllottedTime)
+    allotted: AllottedTime = field(default_factory=lambda: _allotted_time())
     os_type: OsType | None = None
     os_state: OsState | None = None
     disk: MemoryDisk | None = None
@@ -62,6 +66,8 @@ class ScenarioContext:
     @property
     def platform(self) -> Platform:
         if self._platform is None:
+            from provsim.platform import Platform
+
             self._platform = Platform(self.allotted, self.seed)
         return self._platform
 
@@ -82,6 +88,13 @@ class ScenarioContext:
         if self.outcome is None:
             raise AssertionError("no VM has been created yet: add 'When a VM is created from it' first")
         return self.outcome
+
+
+def _allotted_time() -> AllottedTime:
+    """The platform's default allotted time (a function, so that the plugin does not import the platform)."""
+    from provsim.platform import AllottedTime
+
+    return AllottedTime()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -21,7 +21,6 @@ Sentences
 
 from __future__ import annotations
 
-from provsim import create_build_vm, generalize, on_premises_disk
 from provsim.steps import words
 from provsim.steps.fixtures import ScenarioContext
 from pytest_bdd import given, parsers
@@ -59,6 +58,8 @@ def a_build_vm(provsim: ScenarioContext, os: str, state: str) -> None:
 
 def prepare_on_premises_disk(provsim: ScenarioContext) -> None:
     """Install and configure the OS on-premises, and generalize it when the scenario says so."""
+    from provsim.build import generalize, on_premises_disk  # with the first such step, not with the plugin
+
     assert provsim.os_type is not None and provsim.os_state is not None
     provsim.disk = on_premises_disk(provsim.os_type, provsim.seed, provsim.linux_agent or "waagent")
     if provsim.os_state.value == "generalized":
@@ -67,6 +68,8 @@ def prepare_on_premises_disk(provsim: ScenarioContext) -> None:
 
 def prepare_build_vm(provsim: ScenarioContext) -> None:
     """Create a build VM from a platform image, and generalize its OS when the scenario says so."""
+    from provsim.build import create_build_vm, generalize  # with the first such step, not with the plugin
+
     assert provsim.os_type is not None and provsim.os_state is not None
     agent = provsim.linux_agent or "waagent"
     provsim.build_vm = create_build_vm(provsim.platform, provsim.os_type, provsim.seed, agent)

@@ -30,17 +30,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from provsim import OsState, ProvsimError
+from provsim.errors import ProvsimError
 from provsim.masking import mask
-from provsim.pipeline.check import PipelineReport, Registration, check_path
+from provsim.model import OsState
 from provsim.pipeline.model import TargetKind
-from provsim.pipeline.os_profile_rules import ConsumerProfile
-from provsim.pipeline.variables import PackerVariables
 from provsim.steps import words
 from provsim.steps.fixtures import ScenarioContext
 from pytest_bdd import given, parsers, then
+
+if TYPE_CHECKING:  # the check itself loads with the first template read, not with the plugin
+    from provsim.pipeline.check import PipelineReport, Registration
 
 _OUTPUTS = {
     "managed image": (TargetKind.MANAGED_IMAGE, None),
@@ -65,6 +67,10 @@ class TemplateCheck:
     def read(self) -> list[PipelineReport]:
         """The reports; a template provsim cannot read raises :class:`ProvsimError`."""
         if self._reports is None:
+            from provsim.pipeline.check import check_path
+            from provsim.pipeline.os_profile_rules import ConsumerProfile
+            from provsim.pipeline.variables import PackerVariables
+
             variables = PackerVariables(self.variables, tuple(self.var_files))
             consumer = ConsumerProfile(**self.consumer) if self.consumer else None
             self._reports = check_path(self.path, variables, vhd_as=self.vhd_as, consumer=consumer)

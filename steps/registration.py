@@ -12,7 +12,6 @@ Sentences
 
 from __future__ import annotations
 
-from provsim import capture, upload
 from provsim.steps import words
 from provsim.steps.fixtures import ScenarioContext
 from provsim.steps.images import prepare_build_vm, prepare_on_premises_disk
@@ -28,6 +27,8 @@ def uploaded_as(provsim: ScenarioContext, state: str) -> None:
     if provsim.disk is None:
         prepare_on_premises_disk(provsim)
     assert provsim.disk is not None and provsim.os_type is not None
+    from provsim.stages import upload  # with the first such step, not with the plugin
+
     provsim.image = upload(provsim.disk, provsim.os_type, words.os_state(state))
 
 
@@ -40,4 +41,6 @@ def captured_as(provsim: ScenarioContext, state: str) -> None:
     if provsim.build_vm is None:
         prepare_build_vm(provsim)
     assert provsim.build_vm is not None
+    from provsim.stages import capture  # with the first such step, not with the plugin
+
     provsim.image, provsim.source_vm = capture(provsim.build_vm, words.os_state(state))

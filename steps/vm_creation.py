@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from provsim import OsType, generate_profile
+from provsim.model import OsType
 from provsim.steps import words
 from provsim.steps.fixtures import ScenarioContext
 from pytest_bdd import given, parsers, when
@@ -40,6 +40,8 @@ def a_vm_is_created(provsim: ScenarioContext) -> None:
     """
     if provsim.image is None:
         raise AssertionError("nothing registered yet: add 'When it is uploaded as ...' or '... captured as ...'")
+    from provsim.profile import generate_profile  # Faker loads with the first VM, not with the plugin
+
     profile = generate_profile(provsim.image.os_type, provsim.seed, role="vm")
     creation = provsim.platform.create_vm(provsim.image, profile, source_vm=provsim.source_vm)
     provsim.outcome = creation.outcome

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import pytest
-from provsim import OsState, OsType, ProvsimError, Stage, Status
+from provsim.errors import ProvsimError
+from provsim.model import OsState, OsType, Stage, Status
 
 _T = TypeVar("_T")
 

@@ -1,4 +1,4 @@
-"""A package's public names, imported from their modules when first read (PEP 562).
+"""Importing less at start-up: a package's names when first read, a library's submodules without its ``__init__``.
 
 ``provsim`` and ``provsim.pipeline`` list their API in ``__init__``; importing
 every module of it there would make each ``provsim.<module>`` import (the
@@ -14,6 +14,8 @@ instead maps each name to its module and hands its ``__getattr__`` to
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
 from typing import Any
 
 
@@ -28,3 +30,31 @@ def load(package: dict[str, Any], homes: dict[str, str], name: str) -> Any:
     value = getattr(importlib.import_module(f".{home}", package["__name__"]), name)
     package[name] = value
     return value
+
+
+def defer_package_init(name: str) -> None:
+    """Make the package ``name``'s submodules importable without running its ``__init__`` yet.
+
+    A library's ``__init__`` may import all of it (Faker's builds a proxy of
+    every provider and locale; python-hcl2's imports its writer, reconstructor
+    and query language) where provsim uses one submodule. The package is
+    registered unexecuted; the first time anyone asks it for a name
+    (``from faker import Faker``, ``hcl2.loads``) its ``__init__`` runs, as it
+    would have at import, and then answers. When the package is already
+    imported, nothing changes.
+    """
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+    package = importlib.util.module_from_spec(spec)
+    loader = spec.loader
+
+    def run_init_on_first_use(attribute: str) -> object:
+        del vars(package)["__getattr__"]
+        loader.exec_module(package)
+        return getattr(package, attribute)
+
+    vars(package)["__getattr__"] = run_init_on_first_use  # a module's __getattr__ (PEP 562)
+    sys.modules[name] = package

@@ -11,14 +11,14 @@ Profiles are generated with Faker from a seed, so any run can be replayed::
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import re
 import string
-import sys
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
+from .lazy_names import defer_package_init
 from .model import OsType
 
 if TYPE_CHECKING:  # Faker loads with the first profile, and only the part of it a profile uses (see _faker)
@@ -133,7 +133,7 @@ def _faker() -> Faker:
     One instance, reseeded per profile: seeding replaces the generator's random state, so reuse changes nothing.
     """
     if not _FAKERS:
-        _defer_faker_package()
+        defer_package_init("faker")  # its __init__ is the costly part: Faker()'s proxy imports every provider
         from faker.generator import Generator
 
         config: dict[str, Any] = {"locale": "en_US", "use_weighting": True}  # Factory.create's, for Faker()
@@ -145,32 +145,6 @@ def _faker() -> Faker:
         # Typed as Faker: Faker's type hints are on its proxy, which hands every call to a generator like this one.
         _FAKERS.append(cast("Faker", generator))
     return _FAKERS[0]
-
-
-def _defer_faker_package() -> None:
-    """Make Faker's submodules importable without running the package's ``__init__`` yet.
-
-    That ``__init__`` is the costly part (it builds ``Faker``'s proxy, which
-    imports every provider). The package is registered unexecuted; the first
-    time anyone asks it for a name (``from faker import Faker``, ``faker.Faker``)
-    its ``__init__`` runs, as it would have at import, and then answers. When
-    Faker is already imported (Faker's own pytest plugin imports it), nothing changes.
-    """
-    if "faker" in sys.modules:
-        return
-    spec = importlib.util.find_spec("faker")
-    if spec is None or spec.loader is None:
-        raise ModuleNotFoundError("No module named 'faker'", name="faker")
-    package = importlib.util.module_from_spec(spec)
-    loader = spec.loader
-
-    def run_init_on_first_use(name: str) -> object:
-        del vars(package)["__getattr__"]
-        loader.exec_module(package)
-        return getattr(package, name)
-
-    vars(package)["__getattr__"] = run_init_on_first_use  # a module's __getattr__ (PEP 562)
-    sys.modules["faker"] = package
 
 
 @cache

@@ -29,6 +29,7 @@ parser: the cache can make a check faster, never different.
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
 import hashlib
 import io
@@ -36,6 +37,7 @@ import os
 import pickle
 import sys
 import tempfile
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,14 +61,28 @@ EOF
 _LOADED: list[Any] = []
 
 
-def loads(text: str) -> dict[str, Any]:
-    """What ``hcl2.loads(text)`` gives, with the parser loaded from provsim's cache when it can be."""
-    from hcl2.api import serialize, transform
+#: The documents of the texts parsed last, newest last: a folder's variables file is read with each of its
+#: templates, and a test suite reads the same fixture in many scenarios; Lark takes 5-20 ms a template.
+_PARSED: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_PARSED_KEPT = 32
 
-    # python-hcl2 appends a newline: its grammar cannot end a block at the end of the input (hcl2/api.py).
-    tree = parser().parse(text + "\n")
-    document: dict[str, Any] = serialize(transform(tree))
-    return document
+
+def loads(text: str) -> dict[str, Any]:
+    """What ``hcl2.loads(text)`` gives, with the parser loaded from provsim's cache when it can be.
+
+    The same text gives the same document: a text parsed recently is not parsed
+    again, and each caller gets its own copy (readers may change what they get).
+    """
+    document = _PARSED.get(text)
+    if document is None:
+        # python-hcl2 appends a newline: its grammar cannot end a block at the end of the input (hcl2/api.py).
+        document = _serialized(parser().parse(text + "\n"))
+        _PARSED[text] = document
+        if len(_PARSED) > _PARSED_KEPT:
+            _PARSED.popitem(last=False)
+    else:
+        _PARSED.move_to_end(text)
+    return copy.deepcopy(document)
 
 
 def parser() -> Any:
@@ -78,11 +94,14 @@ def parser() -> Any:
 
 def cache_file() -> Path:
     """Where the parser is kept: named by everything that decides its content."""
-    import hcl2
+    _defer_hcl2_init()
+    import hcl2.parser as hcl2_parser
     import lark
-    from hcl2 import parser as hcl2_parser
 
-    hcl2_version = getattr(hcl2, "__version__", "unknown")  # "unknown" when installed without its version file
+    try:  # as python-hcl2's __init__ reads its __version__: "unknown" when installed without its version file
+        from hcl2.version import version as hcl2_version
+    except ImportError:
+        hcl2_version = "unknown"
 
     grammar = (Path(hcl2_parser.__file__).parent / "hcl2.lark").read_bytes()
     digest = hashlib.sha256(grammar).hexdigest()[:16]
@@ -91,10 +110,20 @@ def cache_file() -> Path:
     return folder / f"hcl2-parser-py{python}-lark{lark.__version__}-hcl2{hcl2_version}-{digest}.pickle"
 
 
-def _serialized(tree: Any) -> Any:
-    from hcl2.api import serialize, transform
+def _serialized(tree: Any) -> dict[str, Any]:
+    """``hcl2.serialize(hcl2.transform(tree))``, from python-hcl2's transformer module alone (hcl2/api.py)."""
+    _defer_hcl2_init()
+    from hcl2.transformer import RuleTransformer
 
-    return serialize(transform(tree))
+    document: dict[str, Any] = RuleTransformer(discard_new_line_or_comments=False).transform(tree).serialize()
+    return document
+
+
+def _defer_hcl2_init() -> None:
+    """python-hcl2's ``__init__`` imports its writer, reconstructor and deserializer too (10-15 ms): not run."""
+    from ..lazy_names import defer_package_init
+
+    defer_package_init("hcl2")
 
 
 def _from_cache() -> Any | None:
@@ -145,6 +174,7 @@ def _no_collection() -> Iterator[None]:
 
 
 def _built_and_saved() -> Any:
+    _defer_hcl2_init()
     from hcl2.parser import parser as hcl2_parser
 
     built = hcl2_parser()

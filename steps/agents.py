@@ -15,7 +15,6 @@ Sentences
 
 from __future__ import annotations
 
-from provsim.marketplace import AGENTS
 from provsim.steps.fixtures import ScenarioContext
 from pytest_bdd import given, parsers
 
@@ -26,6 +25,8 @@ def platform_image_agent(provsim: ScenarioContext, agent: str) -> None:
 
     Example: ``Given the platform image provisions with cloud-init``
     """
+    from provsim.marketplace import AGENTS
+
     if agent not in AGENTS:
         raise ValueError(f"unknown agent {agent!r}: say one of {', '.join(AGENTS)}")
     if provsim.build_vm is not None or provsim.disk is not None:

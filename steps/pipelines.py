@@ -36,7 +36,6 @@ import pytest
 from provsim.errors import ProvsimError
 from provsim.masking import mask
 from provsim.model import OsState
-from provsim.pipeline.model import TargetKind
 from provsim.steps import words
 from provsim.steps.fixtures import ScenarioContext
 from pytest_bdd import given, parsers, then
@@ -44,11 +43,13 @@ from pytest_bdd import given, parsers, then
 if TYPE_CHECKING:  # the check itself loads with the first template read, not with the plugin
     from provsim.pipeline.check import PipelineReport, Registration
 
+#: The output a sentence names -> (its TargetKind's name, how it is registered; None: the only way). Names,
+#: so that the plugin does not load the pipeline model.
 _OUTPUTS = {
-    "managed image": (TargetKind.MANAGED_IMAGE, None),
-    "gallery image": (TargetKind.GALLERY_IMAGE, None),
-    "vhd registered as generalized": (TargetKind.VHD, OsState.GENERALIZED),
-    "vhd registered as specialized": (TargetKind.VHD, OsState.SPECIALIZED),
+    "managed image": ("MANAGED_IMAGE", None),
+    "gallery image": ("GALLERY_IMAGE", None),
+    "vhd registered as generalized": ("VHD", OsState.GENERALIZED),
+    "vhd registered as specialized": ("VHD", OsState.SPECIALIZED),
 }
 
 
@@ -199,7 +200,10 @@ def _registration(check: TemplateCheck, output: str) -> Registration:
     key = output.strip().lower()
     if key not in _OUTPUTS:
         raise AssertionError(f"unknown output {output!r}: say one of {', '.join(_OUTPUTS)}")
-    kind, registered_as = _OUTPUTS[key]
+    from provsim.pipeline.model import TargetKind
+
+    kind_name, registered_as = _OUTPUTS[key]
+    kind = TargetKind[kind_name]
     found = [
         r
         for r in check.report().registrations

@@ -17,7 +17,6 @@ import argparse
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -149,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return BROKEN_PIPE
     except Exception as error:
         if args.debug:
+            import traceback  # only here: it imports textwrap, linecache and tokenize on every start otherwise
+
             traceback.print_exc()
         message = " ".join(str(error).split())
         print(

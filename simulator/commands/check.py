@@ -302,6 +302,8 @@ def write_reports(
     documents: list[dict[str, Any]], *, junit_file: Path | None, sarif_file: Path | None, html_file: Path | None = None
 ) -> None:
     """Write the JUnit, SARIF and HTML files asked for; a file that cannot be written is bad input, in one line."""
+    if junit_file is None and sarif_file is None and html_file is None:
+        return  # and the report writers (html.entities and the like) are not imported
     from ..report import html, junit, sarif
 
     renders: tuple[tuple[Path | None, Callable[[list[dict[str, Any]]], str]], ...] = (

@@ -18,6 +18,8 @@ definition's ``osState`` against the state the output is registered in.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -66,10 +68,22 @@ def declared(pipeline: Pipeline, setting: str) -> tuple[list[str], int | None]:
     another expression: then nothing is known about all of them.
     """
     try:
-        text = read_text(Path(pipeline.path))
-        document = parse_json(Path(pipeline.path), text)
-    except ProvsimError:  # a Bicep file, or one that vanished: its definitions are not read
+        status = os.stat(pipeline.path)
+    except OSError:  # one that vanished: its definitions are not read
         return [], None
+    values, line = _declared(pipeline.path, status.st_size, status.st_mtime_ns, setting)
+    return list(values), line
+
+
+@functools.lru_cache(maxsize=32)
+def _declared(path: str, size: int, modified: int, setting: str) -> tuple[tuple[str, ...], int | None]:
+    # Once per file and setting, not per pipeline: an ARM file of 1000 image templates is read once, not 1000
+    # times (keyed on size and time too, as a test or an editor may write the same path again).
+    try:
+        text = read_text(Path(path))
+        document = parse_json(Path(path), text)
+    except ProvsimError:  # a Bicep file: its definitions are not read
+        return (), None
     parameters = document.get("parameters") if isinstance(document, dict) else None
     defaults = {
         name: spec.get("defaultValue")
@@ -78,8 +92,8 @@ def declared(pipeline: Pipeline, setting: str) -> tuple[list[str], int | None]:
     }
     values = [_resolved(d.get(setting), defaults) for d in gallery_definitions(document)]
     if not values or not all(isinstance(v, str) and not v.strip().startswith("[") for v in values):
-        return [], None
-    return [str(v).strip().upper() for v in values], text_lines(text).find(f'"{setting}"')
+        return (), None
+    return tuple(str(v).strip().upper() for v in values), text_lines(text).find(f'"{setting}"')
 
 
 def _resolved(value: Any, defaults: dict[str, Any]) -> Any:

@@ -12,6 +12,7 @@ in-memory disk and a container side by side, fact by fact.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,24 +93,67 @@ def observe(container: Any, build_user: str | None = None, timeout: float = OPER
             raise error
 
 
+#: Ends each fact in the output of :func:`look_script`; no file or command prints it.
+FACT_END = "@@provsim-fact@@"
+
+
+def look_script(build_user: str | None) -> str:
+    """One shell script that prints every fact of a look, each ended by :data:`FACT_END`.
+
+    It runs the same commands testinfra's ``file`` and ``user`` modules run,
+    one per fact (``test -f``, ``cat --``, ``ls``, ``id``, ``getent passwd``,
+    ``test -d``), so it trusts the container's programs exactly as they did;
+    only the transport changes: one ``docker exec`` for the look instead of one
+    per fact (each a ``docker`` CLI process, a quarter of the container cells'
+    time before).
+    """
+    end = f"printf '\\n%s\\n' {FACT_END}"
+    marker, saved = shlex.quote(PROVISIONED_MARKER), shlex.quote(SAVED_OVF_ENV)
+    lines = [
+        f"if test -f {marker}; then echo yes; cat -- {marker}; else echo no; fi; {end}",
+        f"if test -f {saved}; then echo yes; else echo no; fi; {end}",
+        f"ls {SSH_HOST_KEYS} 2>/dev/null; {end}",  # unquoted: the shell expands the glob, as before
+        f"if test -f /etc/hostname; then echo yes; cat -- /etc/hostname; else echo no; fi; {end}",
+    ]
+    if build_user is not None:
+        user = shlex.quote(build_user)
+        lines += [
+            f"if id {user} >/dev/null 2>&1; then echo yes; home=$(getent passwd {user} | "
+            f'{{ IFS=: read -r _n _p _u _g _c h _s; echo "$h"; }}); '
+            f"else echo no; home={shlex.quote(f'/home/{build_user}')}; fi; {end}",
+            f'if test -d "$home"; then echo yes; else echo no; fi; {end}',
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def _observe(container: Any, build_user: str | None) -> DiskEvidence:
     import testinfra
 
     host = testinfra.get_host(f"docker://{container.id}")
-    marker_file = host.file(PROVISIONED_MARKER)
-    marker = marker_file.content_string.strip() if marker_file.is_file else None
-    keys = host.run(f"ls {SSH_HOST_KEYS} 2>/dev/null").stdout.split()
-    hostname_file = host.file("/etc/hostname")
-    hostname = (hostname_file.content_string.strip() if hostname_file.is_file else "") or "localhost"
+    look = host.run(look_script(build_user))
+    facts = look.stdout.split(f"\n{FACT_END}\n")
+    expected = 6 if build_user is not None else 4
+    if look.rc != 0 or len(facts) < expected:
+        raise ProvsimError(
+            f"container {container.short_id}: the look at the disk printed {len(facts) - 1} of {expected} facts "
+            f"(exit code {look.rc}): {look.stderr.strip()[:200]}"
+        )
+
+    def present(fact: str) -> tuple[bool, str]:
+        answer, _, content = fact.lstrip("\n").partition("\n")
+        return answer == "yes", content
+
+    marker_present, marker_text = present(facts[0])
+    marker = marker_text.strip() if marker_present else None
+    saved_ovf_env, _ = present(facts[1])
+    keys = facts[2].split()
+    hostname_present, hostname_text = present(facts[3])
+    hostname = (hostname_text.strip() if hostname_present else "") or "localhost"
     user_present = home_present = False
     if build_user is not None:
-        account = host.user(build_user)
-        user_present = account.exists
-        home = account.home if user_present else f"/home/{build_user}"
-        home_present = host.file(home).is_directory
-    return DiskEvidence(
-        marker, host.file(SAVED_OVF_ENV).is_file, bool(keys), hostname, build_user, user_present, home_present
-    )
+        user_present, _ = present(facts[4])
+        home_present, _ = present(facts[5])
+    return DiskEvidence(marker, saved_ovf_env, bool(keys), hostname, build_user, user_present, home_present)
 
 
 def evidence_from_disk(disk: GuestDisk, build_user: str | None = None) -> DiskEvidence:

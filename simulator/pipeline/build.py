@@ -13,8 +13,6 @@ as it stops Packer and AIB.
 from __future__ import annotations
 
 import contextlib
-import functools
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +41,7 @@ from .scripts.effects import AgentChange, FileWrite, Place, Undecided
 from .scripts.powershell import read_powershell
 from .scripts.shell import MODELLED_FOLDERS, Context, shell_words
 from .scripts.steps import run_command, run_shell_step
-from .sources import read_text
+from .sources import current_text, read_text, text_lines
 from .writes import executed_lines, file_writes, writes_a_file
 
 #: Steps that run nothing on the build VM's disk that provsim models.
@@ -371,21 +369,8 @@ def _column_of(text: str, where: Location) -> Location:
 
 def _written_line(path: str, line: int) -> str | None:
     """Line ``line`` of the file at ``path`` as written, or None (no such file: an AIB path on the build VM)."""
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    lines = _file_lines(path, status.st_size, status.st_mtime_ns)
-    return lines[line - 1] if 0 < line <= len(lines) else None
-
-
-@functools.lru_cache(maxsize=8)
-def _file_lines(path: str, size: int, modified: int) -> tuple[str, ...]:
-    # Keyed on size and time too: a test or an editor may write the same path again.
-    try:
-        return tuple(read_text(Path(path)).split("\n"))
-    except ProvsimError:
-        return ()
+    text = current_text(path)
+    return text_lines(text).line(line) if text is not None and line > 0 else None
 
 
 def _apply(step: Step, pipeline: Pipeline, vm: VirtualMachine, evidence: list[str], findings: list[Finding]) -> str:

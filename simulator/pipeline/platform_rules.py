@@ -19,7 +19,6 @@ definition's ``osState`` against the state the output is registered in.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from ..errors import ProvsimError
 from ..model import OsState
 from .findings import Finding, Severity
 from .model import Location, Pipeline, Target, TargetKind, Tool
-from .sources import parse_json, read_text, text_lines
+from .sources import current_text, parse_json, text_lines
 
 _GEN2 = re.compile(r"(?:-gen2|gen2|-g2|g2)$", re.IGNORECASE)
 _GEN1 = re.compile(r"(?:-gen1|gen1)$", re.IGNORECASE)
@@ -67,20 +66,17 @@ def declared(pipeline: Pipeline, setting: str) -> tuple[list[str], int | None]:
     AIB reader does. Empty when a definition leaves the setting out or writes
     another expression: then nothing is known about all of them.
     """
-    try:
-        status = os.stat(pipeline.path)
-    except OSError:  # one that vanished: its definitions are not read
+    text = current_text(pipeline.path)
+    if text is None:  # one that vanished: its definitions are not read
         return [], None
-    values, line = _declared(pipeline.path, status.st_size, status.st_mtime_ns, setting)
+    values, line = _declared(text, pipeline.path, setting)
     return list(values), line
 
 
 @functools.lru_cache(maxsize=32)
-def _declared(path: str, size: int, modified: int, setting: str) -> tuple[tuple[str, ...], int | None]:
-    # Once per file and setting, not per pipeline: an ARM file of 1000 image templates is read once, not 1000
-    # times (keyed on size and time too, as a test or an editor may write the same path again).
+def _declared(text: str, path: str, setting: str) -> tuple[tuple[str, ...], int | None]:
+    # Once per file and setting, not per pipeline: an ARM file of 1000 image templates is parsed once, not 1000 times.
     try:
-        text = read_text(Path(path))
         document = parse_json(Path(path), text)
     except ProvsimError:  # a Bicep file: its definitions are not read
         return (), None

@@ -250,6 +250,29 @@ class TextLines:
         return None
 
 
+def current_text(path: str) -> str | None:
+    """The text of the file at ``path`` as it is now, or None when it is gone or not text a reader takes.
+
+    Read once per version of the file (its size and modification time), so
+    readers that look back at a template per pipeline or per finding (an ARM
+    file of 1000 image templates) read it once; the same string comes back,
+    so caches keyed on it hash it once.
+    """
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return _text_of(path, status.st_size, status.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _text_of(path: str, size: int, modified: int) -> str | None:
+    try:
+        return read_text(Path(path))
+    except ProvsimError:
+        return None
+
+
 @functools.lru_cache(maxsize=16)
 def text_lines(text: str) -> TextLines:
     """The :class:`TextLines` of ``text``, made once per file (readers pass the same string object around)."""

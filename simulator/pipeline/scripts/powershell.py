@@ -240,7 +240,7 @@ def _started_processes(code: bytes) -> bytes:
     them; ``-Wait`` and the other switches change only when the script goes on.
     A call whose program is not a plain word or string stays as written.
     """
-    if not any(word in code.lower() for word in (b"start-process", b"saps", b"start")):
+    if not any(word in code.lower() for word in (b"start", b"saps")):  # every name in _STARTING holds one
         return code
     tree = _parser().parse(code)
     edits: list[tuple[int, int, bytes]] = []

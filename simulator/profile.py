@@ -11,7 +11,6 @@ Profiles are generated with Faker from a seed, so any run can be replayed::
 
 from __future__ import annotations
 
-import importlib
 import re
 import string
 from dataclasses import dataclass
@@ -114,37 +113,112 @@ def meets_azure_complexity(password: str) -> bool:
     return sum(classes) >= 3
 
 
-#: The Faker providers a profile's values come from: ``word`` (lorem), ``user_name`` (internet, made of
-#: person's names), ``password`` (misc). All in en_US, the locale of ``Faker()``.
+#: Where a profile's values come from in Faker (en_US, the locale of ``Faker()``): ``word`` from the lorem
+#: provider, ``user_name`` from internet's (made of person's names), ``password`` from misc's. provsim loads
+#: lorem's and person's as they are, and carries internet's and misc's one method each (see _AccountProvider).
 PROFILE_PROVIDERS = ("internet", "lorem", "misc", "person")
 
 _FAKERS: list[Faker] = []
 
 
 def _faker() -> Faker:
-    """Faker's generator with the providers of a profile, made as ``Faker()`` makes its own.
+    """Faker's generator with what a profile draws from, made as ``Faker()`` makes its own.
 
     ``Faker()`` imports and lists every provider and locale Faker has (60-90 ms,
-    more than the rest of a check); a profile uses four of them. The generator
-    is Faker's own and the providers are added as its ``Factory`` adds them
-    (weighted choices), so a seed gives the same profile as it does with
-    ``Faker()`` (``tests/test_profile.py`` compares the two).
+    more than the rest of a check). A profile draws from four providers, and
+    two of them are costly for one method each: internet's module loads Faker's
+    transliteration table and :mod:`ipaddress` for ``user_name``, misc's loads
+    :mod:`tarfile`, :mod:`zipfile`, :mod:`csv` and :mod:`uuid` for ``password``
+    (together about 20 ms a check). Those two methods come with provsim
+    (:func:`_account_provider`); lorem's and person's providers are Faker's own.
+    The generator is Faker's, and the providers are added as its ``Factory``
+    adds them (weighted choices), so a seed gives the same profile as it does
+    with ``Faker()`` (``tests/test_profile.py`` compares the two over seeds and
+    roles, which also catches a Faker release that draws differently).
 
     One instance, reseeded per profile: seeding replaces the generator's random state, so reuse changes nothing.
     """
     if not _FAKERS:
         defer_package_init("faker")  # its __init__ is the costly part: Faker()'s proxy imports every provider
         from faker.generator import Generator
+        from faker.providers.lorem.en_US import Provider as LoremProvider
+        from faker.providers.person.en_US import Provider as PersonProvider
 
         config: dict[str, Any] = {"locale": "en_US", "use_weighting": True}  # Factory.create's, for Faker()
         generator = Generator(**config)
-        for name in PROFILE_PROVIDERS:
-            provider = importlib.import_module(f"faker.providers.{name}.en_US").Provider(generator)
+        for provider in (_account_provider(generator), LoremProvider(generator), PersonProvider(generator)):
             provider.__use_weighting__ = True
             generator.add_provider(provider)
         # Typed as Faker: Faker's type hints are on its proxy, which hands every call to a generator like this one.
         _FAKERS.append(cast("Faker", generator))
     return _FAKERS[0]
+
+
+def _account_provider(generator: Any) -> Any:
+    """A Faker provider with the two methods a profile takes from internet's and misc's providers.
+
+    Their code is Faker's, unchanged but for one shortcut
+    (``faker/providers/internet/__init__.py`` ``user_name`` with its
+    ``user_name_formats`` and ``_to_ascii``, ``faker/providers/misc/__init__.py``
+    ``password``; Faker 40.x, MIT licence): the transliteration of ``_to_ascii``
+    is loaded only for a name that is not ASCII already, which en_US's never
+    are (Faker's table maps every ASCII character to itself). The same calls on
+    the same random state draw the same values.
+    """
+    from faker.providers import BaseProvider
+    from faker.utils.decorators import slugify_unicode
+
+    class _AccountProvider(BaseProvider):
+        user_name_formats = (
+            "{{last_name}}.{{first_name}}",
+            "{{first_name}}.{{last_name}}",
+            "{{first_name}}##",
+            "?{{last_name}}",
+        )
+
+        @slugify_unicode
+        def user_name(self) -> str:
+            pattern: str = self.random_element(self.user_name_formats)
+            return self._to_ascii(self.bothify(self.generator.parse(pattern)).lower())
+
+        def _to_ascii(self, text: str) -> str:
+            if text.isascii():
+                return text
+            from faker.decode import unidecode
+
+            return unidecode(text)
+
+        def password(
+            self,
+            length: int = 10,
+            special_chars: bool = True,
+            digits: bool = True,
+            upper_case: bool = True,
+            lower_case: bool = True,
+        ) -> str:
+            choices = ""
+            required_tokens = []
+            if special_chars:
+                required_tokens.append(self.generator.random.choice("!@#$%^&*()_+"))
+                choices += "!@#$%^&*()_+"
+            if digits:
+                required_tokens.append(self.generator.random.choice(string.digits))
+                choices += string.digits
+            if upper_case:
+                required_tokens.append(self.generator.random.choice(string.ascii_uppercase))
+                choices += string.ascii_uppercase
+            if lower_case:
+                required_tokens.append(self.generator.random.choice(string.ascii_lowercase))
+                choices += string.ascii_lowercase
+            chars = list(self.random_choices(choices, length=length))
+            random_indexes: set[int] = set()
+            while len(random_indexes) < len(required_tokens):
+                random_indexes.add(self.generator.random.randint(0, len(chars) - 1))
+            for i, index in enumerate(random_indexes):
+                chars[index] = required_tokens[i]
+            return "".join(chars)
+
+    return _AccountProvider(generator)
 
 
 @cache

@@ -32,7 +32,7 @@ def test_complexity_rule() -> None:
 
 @pytest.mark.parametrize("os_type", list(OsType))
 def test_profiles_are_those_faker_gives(os_type: OsType) -> None:
-    """provsim builds Faker's generator with a profile's four providers only; a seed draws what ``Faker()`` draws."""
+    """provsim builds Faker's generator with what a profile draws from only; a seed draws what ``Faker()`` draws."""
     from faker import Faker
     from provsim.profile import profile_from
 
@@ -40,3 +40,27 @@ def test_profiles_are_those_faker_gives(os_type: OsType) -> None:
     for seed in range(300):
         for role in ("vm", "build", "onprem"):
             assert generate_profile(os_type, seed, role) == profile_from(fake, os_type, seed, role), (seed, role)
+
+
+def test_the_carried_methods_draw_what_fakers_own_draw() -> None:
+    """``user_name`` and ``password`` come with provsim (profile.py ``_account_provider``): Faker's, call for call."""
+    from faker import Faker
+    from provsim.profile import _faker
+
+    fake, ours = Faker(), _faker()
+    for seed in range(500):
+        fake.seed_instance(seed)
+        ours.seed_instance(seed)
+        assert [ours.user_name() for _ in range(3)] == [fake.user_name() for _ in range(3)], seed
+        for length, flags in ((16, (True, True, True, True)), (8, (False, True, False, True)), (40, (True,) * 4)):
+            assert ours.password(length, *flags) == fake.password(length, *flags), (seed, length, flags)
+
+
+def test_a_name_that_is_not_ascii_is_transliterated_as_faker_does() -> None:
+    from faker import Faker
+    from provsim.profile import _faker
+
+    internet = next(p for p in Faker().providers if hasattr(p, "user_name_formats"))
+    account = next(p for p in _faker().providers if hasattr(p, "user_name_formats"))
+    for name in ("Jos\u00e9.\u00d8rsted", "plain.name", "\u5f20\u4f1f"):
+        assert account._to_ascii(name) == internet._to_ascii(name)

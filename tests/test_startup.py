@@ -102,6 +102,16 @@ def test_a_check_loads_the_part_of_faker_a_profile_uses() -> None:
     _, modules = loaded_after(CLI, "check", "fixtures/packer/linux-vhd.json")
     assert "faker.generator" in modules
     assert {"faker.proxy", "faker.config", "faker.providers.address", "faker.providers.date_time"} & modules == set()
+    # internet's and misc's providers, for one method each, would bring Faker's transliteration table, tarfile,
+    # zipfile and csv (about 20 ms): provsim carries those two methods (tests/test_profile.py compares them).
+    assert {
+        "faker.decode",
+        "faker.providers.internet",
+        "faker.providers.misc",
+        "tarfile",
+        "zipfile",
+        "csv",
+    } & modules == set()
 
 
 def test_faker_stays_whole_for_whoever_imports_it_after_a_profile() -> None:

@@ -15,10 +15,10 @@ checked in a container goes through the very code the in-memory default uses.
 
 from __future__ import annotations
 
-import copy
 import fnmatch
 import posixpath
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 
@@ -93,7 +93,14 @@ class MemoryDisk:
         self._accounts: dict[str, Account] = {}
 
     def clone(self) -> MemoryDisk:
-        return copy.deepcopy(self)
+        # Paths, texts and accounts are immutable, so copying the containers shares nothing that can change;
+        # copy.deepcopy walked every string of the disk and was 15% of a 1000-template check.
+        twin = MemoryDisk.__new__(type(self))
+        twin.__dict__.update(self.__dict__)
+        twin._files = dict(self._files)
+        twin._folders = set(self._folders)
+        twin._accounts = dict(self._accounts)
+        return twin
 
     def read_text(self, path: str) -> str | None:
         return self._files.get(_norm(path))
@@ -147,6 +154,8 @@ class MemoryDisk:
             self.remove(account.home)
 
 
+# Pure, and agents ask for the same few paths on every disk of every VM: normalised once each.
+@lru_cache(maxsize=4096)
 def _norm(path: str) -> str:
     # Windows paths are kept case-insensitive the way NTFS treats them.
     path = path.replace("\\", "/")

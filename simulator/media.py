@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import ProvsimError
 from .model import OsType
@@ -74,6 +75,9 @@ def build_ovf_env(os_type: OsType, profile: OsProfile) -> str:
     )
 
 
+# The settings are frozen and depend on the text alone; VMs created from the images of many templates get the
+# same few OS profiles, so each distinct media text is parsed once.
+@lru_cache(maxsize=256)
 def read_ovf_env(text: str) -> OvfSettings:
     """Parse the settings an agent needs; the configuration set may be Linux or Windows."""
     try:

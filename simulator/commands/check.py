@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -220,7 +221,7 @@ def _memory_documents(
         pipeline.linux_agent = args.linux_agent
     secrets = frozenset(value for pipeline in pipelines for value in pipeline.sensitive)
     with _Progress.on_terminal(sys.stderr) as progress:
-        documents = check_documents(pipelines, args.seed, vhd_as, jobs=args.jobs, progress=progress)
+        documents = check_documents(pipelines, args.seed, vhd_as, jobs=args.jobs, progress=progress, release=True)
     return documents, secrets
 
 
@@ -512,12 +513,15 @@ def _paint(text: str, key: str, colour: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if colour and code else text
 
 
+# The same few reasons come back for every template of a many-template file; wrapping is a tenth of its report.
+@functools.lru_cache(maxsize=256)
+def _wrapped(text: str, width: int) -> str:
+    return textwrap.fill(text, width, initial_indent="      ", subsequent_indent="        ", break_on_hyphens=False)
+
+
 def render_text(report: dict[str, Any], *, colour: bool = False) -> str:
     # The reason wraps at the terminal's width; the resolution never wraps: it holds a command to copy.
     width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 140))
-    wrap = textwrap.TextWrapper(
-        width=width, initial_indent="      ", subsequent_indent="        ", break_on_hyphens=False
-    )
     state = report["os_state"] or "unknown (the build failed)"
     lines = [
         f"{report['path']} ({report['tool']} {report['name']}): {report['os_type']} image, OS {state}",
@@ -533,7 +537,7 @@ def render_text(report: dict[str, Any], *, colour: bool = False) -> str:
         maybe = "" if registration.get("known", True) else " (if you register it so)"
         lines.append(f"    {registration['target']} {how} as {registration['registered_as']}{maybe}: {verdict}")
         if registration["error_code"]:
-            lines.append(wrap.fill(f"reason: {registration['reason']}"))
+            lines.append(_wrapped(f"reason: {registration['reason']}", width))
             lines.append(f"      resolution: {registration['resolution']}")
     if not report["registrations"]:
         lines.append("    none")

@@ -20,7 +20,7 @@ shutdown) but dies on SIGTERM, which is how a pool's workers are ended.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..model import OsState
@@ -54,44 +54,91 @@ def check_documents(
     *,
     jobs: int | None = None,
     progress: Progress | None = None,
+    release: bool = False,
 ) -> list[dict[str, Any]]:
     """Each pipeline's report as its JSON document (``PipelineReport.to_dict``), in the order given.
 
     ``jobs``: the most worker processes (default: every usable core).
+    ``release``: ``pipelines`` (a list) is emptied as its pipelines are handed
+    to the builds, so that their memory is free for the documents (the 10,000
+    pipelines of one ARM file hold about 55 MiB); the CLI reads them for this
+    call only.
     """
-    workers = min(jobs or usable_cores(), max(1, len(pipelines) // 2))
-    if workers < 2 or len(pipelines) < PARALLEL_FROM:
-        return _in_process(pipelines, seed, vhd_as, progress)
+    total = len(pipelines)
+    workers = min(jobs or usable_cores(), max(1, total // 2))
+    if workers < 2 or total < PARALLEL_FROM:
+        return _in_process(pipelines, seed, vhd_as, progress, release)
     # The first pipeline is built here: it imports what building needs (Faker, the script parsers) once,
     # before the workers are forked with it, instead of once in every worker.
     documents = _check_chunk(pipelines[:1], seed, vhd_as)
-    chunks = list(_chunks(pipelines[1:], workers * CHUNKS_PER_WORKER))
+    context = _context()
+    size = _chunk_size(total - 1, workers * CHUNKS_PER_WORKER)
+    bounds = [(start, min(start + size, total)) for start in range(1, total, size)]
+    global _HANDED
+    if context.get_start_method() == "fork":
+        # Forked workers start with the pipelines in their memory: a chunk is sent as its bounds, not pickled
+        # (pickling 10,000 pipelines here and unpickling them there was a third of the calling process's time).
+        _HANDED = pipelines
+        tasks: list[Any] = bounds
+    else:
+        tasks = [list(pipelines[start:stop]) for start, stop in bounds]
     # Imported here: multiprocessing and the executor cost a check of one template 40-50 ms.
     from concurrent.futures import ProcessPoolExecutor
 
-    executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_signals)
+    executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_signals)
     try:
-        for done in executor.map(_check_chunk, chunks, [seed] * len(chunks), [vhd_as] * len(chunks)):
+        results = executor.map(_check_task, tasks, [seed] * len(tasks), [vhd_as] * len(tasks))
+        # Every chunk is submitted by now, so every worker is forked: this process no longer needs the pipelines.
+        _HANDED = ()
+        del tasks
+        if release and isinstance(pipelines, list):
+            pipelines.clear()
+        for done in results:
             documents += done
             if progress is not None:
-                progress(len(documents), len(pipelines))
+                progress(len(documents), total)
     except BaseException:
         # A bad input, a bug or a stop: the rest is not wanted; running chunks end on their own (under a second).
         executor.shutdown(wait=False, cancel_futures=True)
         raise
+    finally:
+        _HANDED = ()
     executor.shutdown()
     return documents
 
 
+#: The pipelines of the running :func:`check_documents`, for the workers it forks (empty otherwise).
+_HANDED: Sequence[Pipeline] = ()
+
+
 def _in_process(
-    pipelines: Sequence[Pipeline], seed: int, vhd_as: OsState | None, progress: Progress | None
+    pipelines: Sequence[Pipeline], seed: int, vhd_as: OsState | None, progress: Progress | None, release: bool
 ) -> list[dict[str, Any]]:
     documents: list[dict[str, Any]] = []
-    for pipeline in pipelines:
-        documents += _check_chunk([pipeline], seed, vhd_as)
+    total = len(pipelines)
+    if release and isinstance(pipelines, list):
+        # Each pipeline goes as its document comes: taken from the end of the reversed list, in order.
+        pipelines.reverse()
+        while pipelines:
+            documents += _check_chunk([pipelines.pop()], seed, vhd_as)
+            if progress is not None:
+                progress(len(documents), total)
+        return documents
+    for index in range(total):
+        documents += _check_chunk(pipelines[index : index + 1], seed, vhd_as)
         if progress is not None:
-            progress(len(documents), len(pipelines))
+            progress(len(documents), total)
     return documents
+
+
+def _check_task(task: tuple[int, int] | list[Pipeline], seed: int, vhd_as: OsState | None) -> list[dict[str, Any]]:
+    """One chunk in a worker: its bounds in the forked :data:`_HANDED`, or (spawned) the pipelines themselves."""
+    if isinstance(task, list):
+        return _check_chunk(task, seed, vhd_as)
+    start, stop = task
+    if len(_HANDED) < stop:  # a worker forked after the hand-over (a replacement): never a short report
+        raise RuntimeError(f"worker has {len(_HANDED)} pipelines, chunk {start}-{stop} asked for")
+    return _check_chunk(_HANDED[start:stop], seed, vhd_as)
 
 
 def _check_chunk(pipelines: Sequence[Pipeline], seed: int, vhd_as: OsState | None) -> list[dict[str, Any]]:
@@ -101,17 +148,13 @@ def _check_chunk(pipelines: Sequence[Pipeline], seed: int, vhd_as: OsState | Non
     return [report_build(simulate_build(pipeline, seed), seed, vhd_as).to_dict() for pipeline in pipelines]
 
 
-def _chunks(pipelines: Sequence[Pipeline], count: int) -> Iterator[list[Pipeline]]:
-    """``pipelines`` in about ``count`` consecutive slices of at most :data:`MAX_CHUNK`, in order.
+def _chunk_size(count: int, chunks: int) -> int:
+    """Pipelines per chunk: ``count`` in about ``chunks`` consecutive slices of at most :data:`MAX_CHUNK`.
 
-    >>> [len(chunk) for chunk in _chunks(list(range(10)), 4)]  # type: ignore[arg-type]
-    [3, 3, 3, 1]
-    >>> len(list(_chunks(list(range(1000)), 2)))  # type: ignore[arg-type]
-    10
+    >>> _chunk_size(10, 4), _chunk_size(1000, 2), _chunk_size(0, 4)
+    (3, 100, 1)
     """
-    size = min(MAX_CHUNK, max(1, -(-len(pipelines) // count)))
-    for start in range(0, len(pipelines), size):
-        yield list(pipelines[start : start + size])
+    return min(MAX_CHUNK, max(1, -(-count // chunks)))
 
 
 def _context() -> Any:

@@ -19,6 +19,7 @@ container backend runs the real commands instead.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # One vocabulary of effects for both ways of reading a step (this line reader and the shell interpreter).
 from .scripts.effects import (
@@ -60,9 +61,16 @@ def _strip_comment(line: str) -> str:
 
 def recognise_line(line: str) -> list[Effect]:
     """The effects of one command line, in the order they appear."""
+    return list(_recognised(line))
+
+
+# Effects are frozen and a line's effects depend on its text alone; a file of many templates repeats the
+# same steps (AIB's hidden deprovision step in every one), so each distinct line is read once.
+@lru_cache(maxsize=4096)
+def _recognised(line: str) -> tuple[Effect, ...]:
     line = _strip_comment(line)
     if not line:
-        return []
+        return ()
     found: list[tuple[int, Effect]] = []
     for match in _WAAGENT.finditer(line):
         text = match.group(0).strip().lstrip(";&|(`").strip()
@@ -87,7 +95,7 @@ def recognise_line(line: str) -> list[Effect]:
                 ),
             )
         )
-    return [effect for _, effect in sorted(found, key=lambda pair: pair[0])]
+    return tuple(effect for _, effect in sorted(found, key=lambda pair: pair[0]))
 
 
 def waits_for_image_state(lines: list[str]) -> bool:

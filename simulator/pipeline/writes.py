@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from functools import lru_cache
 
 from .scripts.effects import FileWrite
 
@@ -67,7 +68,9 @@ def file_writes(lines: list[str]) -> list[FileWrite]:
     return writes
 
 
-def _line_writes(line: str) -> list[FileWrite]:
+# A line's writes depend on its text alone and are frozen; the templates of one file repeat their steps.
+@lru_cache(maxsize=4096)
+def _line_writes(line: str) -> tuple[FileWrite, ...]:
     redirect = _REDIRECT.match(line)
     if redirect:
         try:
@@ -80,23 +83,23 @@ def _line_writes(line: str) -> list[FileWrite]:
         elif "-n" not in redirect.group("cmd"):
             text += "\n"
         how = "append" if redirect.group("op") == ">>" else "replace"
-        return [FileWrite(_unquote(redirect.group("path")), how, text)]
+        return (FileWrite(_unquote(redirect.group("path")), how, text),)
     tee = _TEE.search(line)
     if tee and "<<" not in line:
         source = line[: tee.start()].strip()
         value = re.sub(r"^(?:echo|printf)\s+", "", source)
-        return [
+        return (
             FileWrite(
                 _unquote(tee.group("path")), "append" if tee.group("append") else "replace", _unquote(value) + "\n"
-            )
-        ]
+            ),
+        )
     sed = _SED.match(line)
     if sed:
         expression = _unquote(sed.group("expr"))
         if expression.startswith("s") and len(expression) > 1:
             parts = expression[2:].split(expression[1])
             if len(parts) >= 2:
-                return [FileWrite(_unquote(sed.group("path")), "substitute", parts[1], old=parts[0])]
+                return (FileWrite(_unquote(sed.group("path")), "substitute", parts[1], old=parts[0]),)
     ps = _PS_WRITE.search(line)
     if ps:
         path = _PS_PATH.search(ps.group("args"))
@@ -104,8 +107,8 @@ def _line_writes(line: str) -> list[FileWrite]:
         if path and written:
             text = _unquote(written.group("value").strip("@"))
             how = "append" if ps.group("cmd").lower() == "add-content" or "-append" in line.lower() else "replace"
-            return [FileWrite(_unquote(path.group("path")), how, text + "\n")]
-    return []
+            return (FileWrite(_unquote(path.group("path")), how, text + "\n"),)
+    return ()
 
 
 def executed_lines(lines: list[str]) -> set[int]:

@@ -27,7 +27,7 @@ WRAPPED: tuple[tuple[Any, str, str], ...] = (
     (cells, "observe", "evidence via testinfra"),
     (boot, "observe", "evidence via testinfra"),
     (cells, "capture", "capture (docker commit)"),
-    (cells, "upload", "upload (export + import)"),
+    (cells, "upload", "upload (docker commit)"),
     (cells, "retire", "retire source VM (kill)"),
     (boot, "_wait_ready", "wait for the ready report"),
     (cleanup.Run, "remove_all", "removal of the run's containers and images"),

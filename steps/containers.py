@@ -206,7 +206,7 @@ def use_containers(stacklevel: int = 2) -> None:
 
     @when(parsers.parse("it is uploaded as {state}"), stacklevel=stacklevel)
     def uploaded_as(provsim: ScenarioContext, containers: ContainerScenario, state: str) -> None:
-        """``When it is uploaded as <state>``: export the container's filesystem and import it.
+        """``When it is uploaded as <state>``: register the container's disk (its files only) as an uploaded image.
 
         Example: ``When it is uploaded as specialized``
         """

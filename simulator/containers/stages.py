@@ -6,9 +6,10 @@
   :func:`provsim.stages.source_vm_after_capture`, from that mark and from
   the container's disk. A source VM that is no longer usable is stopped
   (:func:`retire`) once every capture of it is done.
-- **upload**: the container's filesystem is exported as a disk tarball and
-  imported as an image, as a VHD is copied up and registered; a user's own
-  rootfs tarball is imported the same way (:func:`import_rootfs`).
+- **upload**: the container's disk is registered as a new image that keeps
+  nothing of the container but its files, as a VHD is copied up and
+  registered (:func:`upload`); a user's own rootfs tarball is imported
+  (:func:`import_rootfs`).
 
 Registration labels the copy; it never changes what is on it. Every image
 records the disk's ``/etc`` files Docker would hide (see
@@ -18,7 +19,6 @@ records the disk's ``/etc`` files Docker would hide (see
 from __future__ import annotations
 
 import tarfile
-import tempfile
 from pathlib import Path
 
 from ..disk import GuestDisk, MemoryDisk
@@ -33,6 +33,8 @@ from .engine import labels
 from .machine import DOCKER_ETC_FILES, ETC_LABEL, EtcState, Machine, encode_etc, read_etc
 
 WAAGENT_DEPROVISION = "waagent -force -deprovision+user"
+#: An uploaded image's command, as ``docker import`` of a bare disk has none (machines start with their own).
+UPLOADED_COMMAND = 'CMD ["/bin/sh"]'
 
 
 def capture(run: Run, machine: Machine, vm: VirtualMachine, registered_as: OsState) -> tuple[ContainerImage, SourceVm]:
@@ -54,14 +56,23 @@ def retire(machine: Machine, source_vm: SourceVm) -> None:
 
 
 def upload(run: Run, machine: Machine, registered_as: OsState, os_type: OsType = OsType.LINUX) -> ContainerImage:
-    """Export the container's filesystem as a disk tarball and import it as an uploaded image."""
+    """Register the container's disk as an uploaded image: its files, nothing of the running container.
+
+    A VHD carries the disk's bytes only. ``docker commit`` registers the
+    container's files (its writable layer over the image's), never its
+    processes or its mounts (the ``/run`` tmpfs, the media, Docker's
+    ``/etc`` files): the same files ``docker export`` would write, without
+    copying the whole disk through the host (an export and import were 27 s of
+    the 8 container cells' 100, a commit is a tenth of a second). The container's
+    command is replaced by the ``/bin/sh`` an import sets, so a VM starts from
+    the disk alone; what the image's own configuration would add, the base
+    image does not have (no environment, entry point or working folder).
+    """
     etc = read_etc(machine.disk)
-    with tempfile.TemporaryDirectory(prefix="provsim-upload-") as folder:
-        tarball = Path(folder) / "disk.tar"
-        with tarball.open("wb") as out:
-            for chunk in machine.container.export():
-                out.write(chunk)
-        return _import(run, tarball, etc, registered_as, os_type)
+    tag = run.image_name(f"uploaded-{registered_as.value}")
+    repository, name = tag.split(":")
+    machine.container.commit(repository=repository, tag=name, changes=[*_label_changes(run, etc), UPLOADED_COMMAND])
+    return ContainerImage(tag, os_type, registered_as, Stage.UPLOAD)
 
 
 def import_rootfs(run: Run, tarball: Path, registered_as: OsState, os_type: OsType = OsType.LINUX) -> ContainerImage:
@@ -99,7 +110,7 @@ def _import(run: Run, tarball: Path, etc: EtcState, registered_as: OsState, os_t
     tag = run.image_name(f"uploaded-{registered_as.value}")
     repository, name = tag.split(":")
     run.client.api.import_image_from_file(
-        str(tarball), repository=repository, tag=name, changes=[*_label_changes(run, etc), 'CMD ["/bin/sh"]']
+        str(tarball), repository=repository, tag=name, changes=[*_label_changes(run, etc), UPLOADED_COMMAND]
     )
     return ContainerImage(tag, os_type, registered_as, Stage.UPLOAD)
 

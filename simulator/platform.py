@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .clock import VirtualClock
 from .diagnosis import AgentReportedFailure, NoReadyReport, ProfileNotApplied, Symptom, reason_for, resolution_for
@@ -93,8 +94,7 @@ class Platform:
     def new_instance_id(self) -> str:
         """A fresh SMBIOS system UUID, reproducible from the platform's seed."""
         self._created += 1
-        bits = random.Random(f"{self.seed}:instance:{self._created}").getrandbits(128)
-        return str(uuid.UUID(int=bits, version=4))
+        return _instance_id(self.seed, self._created)
 
     def create_vm(
         self,
@@ -229,6 +229,14 @@ class Platform:
         )
         said = " ".join(text for _, text in boot.log)
         return ProfileNotApplied(profile.computer_name, profile.admin_username, disk.hostname(), users, said)
+
+
+# Every build's platform counts its VMs from 1 with the same seed, so the ids repeat from build to build; seeding
+# a Random from a string (SHA-512 and Mersenne Twister setup) was a tenth of a build.
+@lru_cache(maxsize=1024)
+def _instance_id(seed: int, created: int) -> str:
+    bits = random.Random(f"{seed}:instance:{created}").getrandbits(128)
+    return str(uuid.UUID(int=bits, version=4))
 
 
 #: What a VM created from a never-deprovisioned image inherits (the rest of the residue is renewed per instance).

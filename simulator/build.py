@@ -14,6 +14,7 @@ machine's id; Windows: Setup complete), i.e. specialized until generalized.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 from .deprovision import SysprepOptions, sysprep, waagent_deprovision
 from .disk import Account, GuestDisk, MemoryDisk
@@ -52,6 +53,13 @@ def platform_image(os_type: OsType, linux_agent: str = WAAGENT) -> Image:
     waagent handing over to it (``Provisioning.Agent=auto``, cloud-init's units
     enabled), as Ubuntu, RHEL and Debian images ship (:mod:`provsim.marketplace`).
     """
+    # Each build starts from its own copy of the one disk each image has (a check of many templates makes many).
+    name, disk = _platform_disk(os_type, linux_agent)
+    return Image(name, os_type, disk.clone(), OsState.GENERALIZED)
+
+
+@lru_cache(maxsize=8)
+def _platform_disk(os_type: OsType, linux_agent: str) -> tuple[str, MemoryDisk]:
     disk = MemoryDisk(hostname="localhost.localdomain" if os_type is OsType.LINUX else "WIN-TEMPLATE")
     if os_type is OsType.LINUX:
         disk.write_text("/usr/sbin/waagent", "#!/usr/bin/python3\n# WALinuxAgent\n")
@@ -66,7 +74,7 @@ def platform_image(os_type: OsType, linux_agent: str = WAAGENT) -> Image:
         disk.write_text(windows.IMAGE_STATE, windows.GENERALIZE_RESEAL_TO_OOBE)
         disk.write_text("C:/WindowsAzure/GuestAgent/WindowsAzureGuestAgent.exe", "")
     name = "Canonical:ubuntu-24_04-lts:server" if os_type is OsType.LINUX else "MicrosoftWindowsServer:2022-datacenter"
-    return Image(name, os_type, disk, OsState.GENERALIZED)
+    return name, disk
 
 
 def _install_cloud_init(disk: MemoryDisk) -> None:

@@ -21,6 +21,7 @@ from ..model import OsType
 from . import shapes
 from .model import Location, Pipeline, SourceImage, Step, Target, TargetKind, Tool
 from .packer_steps import leaves
+from .platform_rules import definition_settings
 from .sources import NEARBY, TextLines, text_lines
 
 RESOURCE_TYPE = "microsoft.virtualmachineimages/imagetemplates"
@@ -123,6 +124,8 @@ def read_aib(path: Path, document: dict[str, Any], text: str) -> list[Pipeline]:
 
     pipelines = []
     cursor = 1
+    # Read here, once for the file: the rules compare every template's source and outputs with them.
+    definitions = definition_settings(document, lines)
     try:
         for template in image_templates(document):
             start = lines.find("imageTemplates", cursor) or lines.find('"properties"', cursor) or cursor
@@ -130,6 +133,7 @@ def read_aib(path: Path, document: dict[str, Any], text: str) -> list[Pipeline]:
             # Lines are looked up with the template as written (its values appear in the text), then resolved.
             pipeline = _pipeline(path, template, resolve, lines, start)
             pipeline.sensitive = frozenset(sensitive)
+            pipeline.gallery_definitions = definitions
             pipelines.append(pipeline)
     except ProvsimError as error:
         raise ProvsimError(mask(error.message, sensitive)) from None

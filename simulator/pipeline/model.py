@@ -154,3 +154,7 @@ class Pipeline:
     """Values that must never be shown (sensitive variables, secret settings): every output masks them."""
     settings: dict[str, Any] = field(default_factory=dict)
     """The Packer source's settings as resolved (empty for AIB): what ``packer validate`` reads (:mod:`.validate`)."""
+    gallery_definitions: dict[str, tuple[tuple[str, ...], int | None]] = field(default_factory=dict)
+    """What the gallery image definitions declared in the same ARM template say (AIB only), by setting
+    (``hyperVGeneration``, ``osState``): every definition's value in upper case and the first one's line.
+    A setting is absent when a definition leaves it out or writes an expression (:mod:`.platform_rules`)."""

@@ -18,16 +18,13 @@ definition's ``osState`` against the state the output is registered in.
 
 from __future__ import annotations
 
-import functools
 import re
-from pathlib import Path
 from typing import Any
 
-from ..errors import ProvsimError
 from ..model import OsState
 from .findings import Finding, Severity
 from .model import Location, Pipeline, Target, TargetKind, Tool
-from .sources import current_text, parse_json, text_lines
+from .sources import TextLines
 
 _GEN2 = re.compile(r"(?:-gen2|gen2|-g2|g2)$", re.IGNORECASE)
 _GEN1 = re.compile(r"(?:-gen1|gen1)$", re.IGNORECASE)
@@ -59,37 +56,48 @@ def gallery_definitions(document: Any, depth: int = 0) -> list[dict[str, Any]]:
     return found
 
 
+#: The settings of a gallery image definition the rules compare with the template's source and outputs.
+DEFINITION_SETTINGS = ("hyperVGeneration", "osState")
+
+
 def declared(pipeline: Pipeline, setting: str) -> tuple[list[str], int | None]:
     """Every gallery definition's ``setting`` in ``pipeline``'s ARM template (upper case), and the first one's line.
 
-    A ``[parameters('gen')]`` takes the parameter's ``defaultValue``, as the
-    AIB reader does. Empty when a definition leaves the setting out or writes
-    another expression: then nothing is known about all of them.
+    Empty when the template declares no definition, a definition leaves the
+    setting out or writes another expression: then nothing is known about all
+    of them.
     """
-    text = current_text(pipeline.path)
-    if text is None:  # one that vanished: its definitions are not read
-        return [], None
-    values, line = _declared(text, pipeline.path, setting)
+    values, line = pipeline.gallery_definitions.get(setting, ((), None))
     return list(values), line
 
 
-@functools.lru_cache(maxsize=32)
-def _declared(text: str, path: str, setting: str) -> tuple[tuple[str, ...], int | None]:
-    # Once per file and setting, not per pipeline: an ARM file of 1000 image templates is parsed once, not 1000 times.
-    try:
-        document = parse_json(Path(path), text)
-    except ProvsimError:  # a Bicep file: its definitions are not read
-        return (), None
+def definition_settings(document: Any, lines: TextLines) -> dict[str, tuple[tuple[str, ...], int | None]]:
+    """What :attr:`Pipeline.gallery_definitions` holds, read once per ARM document by the AIB reader.
+
+    A ``[parameters('gen')]`` takes the parameter's ``defaultValue``, as the
+    AIB reader does.
+
+        >>> from provsim.pipeline.sources import text_lines
+        >>> document = {"resources": [{"type": "Microsoft.Compute/galleries/images",
+        ...     "properties": {"hyperVGeneration": "v2", "osState": "[parameters('state')]"}}]}
+        >>> definition_settings(document, text_lines('{"hyperVGeneration": "v2"}'))
+        {'hyperVGeneration': (('V2',), 1)}
+    """
+    definitions = gallery_definitions(document)
+    if not definitions:
+        return {}
     parameters = document.get("parameters") if isinstance(document, dict) else None
     defaults = {
         name: spec.get("defaultValue")
         for name, spec in (parameters.items() if isinstance(parameters, dict) else [])
         if isinstance(spec, dict)
     }
-    values = [_resolved(d.get(setting), defaults) for d in gallery_definitions(document)]
-    if not values or not all(isinstance(v, str) and not v.strip().startswith("[") for v in values):
-        return (), None
-    return tuple(str(v).strip().upper() for v in values), text_lines(text).find(f'"{setting}"')
+    found: dict[str, tuple[tuple[str, ...], int | None]] = {}
+    for setting in DEFINITION_SETTINGS:
+        values = [_resolved(d.get(setting), defaults) for d in definitions]
+        if all(isinstance(v, str) and not v.strip().startswith("[") for v in values):
+            found[setting] = (tuple(str(v).strip().upper() for v in values), lines.find(f'"{setting}"'))
+    return found
 
 
 def _resolved(value: Any, defaults: dict[str, Any]) -> Any:

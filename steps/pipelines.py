@@ -35,21 +35,21 @@ from typing import TYPE_CHECKING
 import pytest
 from provsim.errors import ProvsimError
 from provsim.masking import mask
-from provsim.model import OsState
 from provsim.steps import words
 from provsim.steps.fixtures import ScenarioContext
 from pytest_bdd import given, parsers, then
 
 if TYPE_CHECKING:  # the check itself loads with the first template read, not with the plugin
+    from provsim.model import OsState
     from provsim.pipeline.check import PipelineReport, Registration
 
-#: The output a sentence names -> (its TargetKind's name, how it is registered; None: the only way). Names,
-#: so that the plugin does not load the pipeline model.
+#: The output a sentence names -> (its TargetKind's name, how it is registered: an OsState's name, None: the
+#: only way). Names, so that the plugin loads neither the pipeline model nor the value types.
 _OUTPUTS = {
     "managed image": ("MANAGED_IMAGE", None),
     "gallery image": ("GALLERY_IMAGE", None),
-    "vhd registered as generalized": ("VHD", OsState.GENERALIZED),
-    "vhd registered as specialized": ("VHD", OsState.SPECIALIZED),
+    "vhd registered as generalized": ("VHD", "GENERALIZED"),
+    "vhd registered as specialized": ("VHD", "SPECIALIZED"),
 }
 
 
@@ -200,10 +200,12 @@ def _registration(check: TemplateCheck, output: str) -> Registration:
     key = output.strip().lower()
     if key not in _OUTPUTS:
         raise AssertionError(f"unknown output {output!r}: say one of {', '.join(_OUTPUTS)}")
+    from provsim.model import OsState
     from provsim.pipeline.model import TargetKind
 
-    kind_name, registered_as = _OUTPUTS[key]
+    kind_name, state_name = _OUTPUTS[key]
     kind = TargetKind[kind_name]
+    registered_as = OsState[state_name] if state_name else None
     found = [
         r
         for r in check.report().registrations

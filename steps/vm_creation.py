@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from provsim.model import OsType
 from provsim.steps import words
 from provsim.steps.fixtures import ScenarioContext
 from pytest_bdd import given, parsers, when
@@ -27,7 +26,7 @@ def allotted_time(provsim: ScenarioContext, os: str, minutes: int) -> None:
 
     Example: ``Given the allotted provisioning time for Windows is 20 minutes``
     """
-    field = "windows" if words.os_type(os) is OsType.WINDOWS else "linux"
+    field = words.os_type(os).value  # "linux" or "windows", AllottedTime's fields
     provsim.allotted = dataclasses.replace(provsim.allotted, **{field: minutes * 60.0})
     provsim.platform.allotted = provsim.allotted
 

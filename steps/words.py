@@ -8,11 +8,13 @@ feature file, not in the code.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 from provsim.errors import ProvsimError
-from provsim.model import OsState, OsType, Stage, Status
+
+if TYPE_CHECKING:  # the value types load with the first sentence read, not with the plugin (every pytest start)
+    from provsim.model import OsState, OsType, Stage, Status
 
 _T = TypeVar("_T")
 
@@ -26,22 +28,30 @@ def _read(parse: Callable[[], _T]) -> _T:
 
 def os_type(text: str) -> OsType:
     """``Linux`` or ``Windows`` (any case)."""
+    from provsim.model import OsType
+
     return _read(lambda: OsType(OsType.parse(text, "OS type")))
 
 
 def os_state(text: str) -> OsState:
     """``generalized`` or ``specialized``."""
+    from provsim.model import OsState
+
     return _read(lambda: OsState(OsState.parse(text, "OS state")))
 
 
 def stage(text: str) -> Stage:
     """``upload``/``uploaded`` or ``capture``/``captured``."""
+    from provsim.model import Stage
+
     word = text.strip().lower()
     return _read(lambda: Stage(Stage.parse({"uploaded": "upload", "captured": "capture"}.get(word, word), "stage")))
 
 
 def status(text: str) -> Status:
     """``success``, ``a provisioning timeout`` or ``a provisioning failure``."""
+    from provsim.model import Status
+
     word = text.strip().lower().removeprefix("a ").removeprefix("an ")
     if word in ("success", "succeeded", "no error"):
         return Status.SUCCEEDED

@@ -54,7 +54,7 @@ def test_every_step_of_the_library_is_listed() -> None:
         for function, decorators in _decorated_steps(module):
             name = f"provsim.steps.{module.stem}"
             assert listed.count((name, function)) == decorators, (
-                f"{name}.{function} is not in the catalogue: is {name!r} in provsim.steps.plugin's pytest_plugins?"
+                f"{name}.{function} is not in the catalogue: is {name!r} in provsim.steps.plugin's STEP_MODULES?"
             )
     assert len(listed) == sum(count for m in (ROOT / "steps").glob("*.py") for _, count in _decorated_steps(m))
 
@@ -141,8 +141,8 @@ def test_a_module_added_to_the_plugin_is_listed(
     step_module: Callable[[str, str], None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     step_module("provsim_extra_steps", NEW_STEPS)
-    plugin = __import__("provsim.steps.plugin", fromlist=["pytest_plugins"])
-    monkeypatch.setattr(plugin, "pytest_plugins", [*plugin.pytest_plugins, "provsim_extra_steps"])
+    plugin = __import__("provsim.steps.plugin", fromlist=["STEP_MODULES"])
+    monkeypatch.setattr(plugin, "STEP_MODULES", (*plugin.STEP_MODULES, "provsim_extra_steps"))
     added = [s for s in catalogue() if s.module == "provsim_extra_steps"]
     assert [(s.sentence, s.example, s.summary) for s in added] == [
         ("Then the image is tagged <tag>", "Then the image is tagged golden", "its tags hold it."),

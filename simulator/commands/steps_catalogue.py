@@ -1,7 +1,7 @@
 """``provsim steps``: every sentence of the step library, with its parameters and an example.
 
 The catalogue is read off the step library as pytest-bdd sees it: the modules
-the plugin loads (``provsim.steps.plugin.pytest_plugins``), the step
+the plugin loads (``provsim.steps.plugin.STEP_MODULES``), the step
 definitions pytest-bdd registered for them, their parsers and their
 docstrings. Nothing is written down twice, so it cannot drift:
 
@@ -107,7 +107,7 @@ class Sentence:
 def step_modules() -> list[ModuleType]:
     """The step modules the plugin loads, in its order (a module added there is in the catalogue)."""
     plugin = importlib.import_module("..steps.plugin", __package__)
-    names = getattr(plugin, "pytest_plugins", [])
+    names = getattr(plugin, "STEP_MODULES", [])
     return [importlib.import_module(name) for name in names if name.rsplit(".", 1)[-1] != "fixtures"]
 
 

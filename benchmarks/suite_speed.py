@@ -12,6 +12,13 @@ Rows of issue 15's table, each a ratio of timings taken in this run:
 
 Also printed: the 16 cells in process, and the whole suite without the
 container scenarios (they have their own benchmark, ``containers.py``).
+
+The three commands take turns, and the order of a round is reversed in the
+next one (:func:`in_turns`): with a fixed order the same command always runs
+right after the same other one, and one run of "with provsim first" gave
+1.04x where another gave 1.31x. Each figure is the best of its runs; the
+load average before and after is printed with them, since a busy machine
+moves the start-up ratio by more than the plugin costs.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from measure import Row, best_times, run
+from measure import ROOT, Row, run
 from provsim import all_cells, simulate
 
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
@@ -56,18 +63,50 @@ def in_process_figures() -> None:
     )
 
 
+def in_turns(commands: dict[str, tuple[list[str], Path]], runs: int) -> dict[str, float]:
+    """The best wall time of each command (argv, folder) over ``runs`` rounds; the order reversed every other round.
+
+    One warm-up run each is not counted (bytecode, page cache, provsim's parser cache).
+    """
+    for argv, cwd in commands.values():
+        run(argv, cwd=cwd)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    names = list(commands)
+    for turn in range(runs):
+        for name in names if turn % 2 == 0 else reversed(names):
+            argv, cwd = commands[name]
+            times[name].append(run(argv, cwd=cwd).seconds)
+    return {name: min(values) for name, values in times.items()}
+
+
+def load_average() -> str:
+    """The 1-minute load average (``/proc/loadavg``), or ``?`` where there is none."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def pytest_rows(runs: int) -> list[Row]:
+    before = load_average()
     with tempfile.TemporaryDirectory(prefix="provsim-bench-empty-") as folder:
         empty = Path(folder)
         (empty / "test_nothing.py").write_text("def test_nothing():\n    pass\n")
-        starts = best_times({"with": PYTEST, "without": [*PYTEST, "-p", "no:provsim"]}, runs, cwd=empty)
+        simulated = [*PYTEST, "features", "-m", "not container"]
+        starts = in_turns(
+            {
+                "with": (PYTEST, empty),
+                "without": ([*PYTEST, "-p", "no:provsim"], empty),
+                "features": (simulated, ROOT),
+            },
+            runs,
+        )
+    suite = starts["features"]
     print(
         f"pytest start in an empty project: {starts['with']:.3f} s with provsim's plugin, "
-        f"{starts['without']:.3f} s without (best of {runs})"
+        f"{starts['without']:.3f} s without (best of {runs}, in turns; load average {before} -> {load_average()})"
     )
-    simulated = [*PYTEST, "features", "-m", "not container"]
-    suite = best_times({"features": simulated}, max(3, runs // 3))["features"]
-    print(f"pytest features/ -m 'not container': {suite:.2f} s")
+    print(f"pytest features/ -m 'not container': {suite:.2f} s (best of {runs}, in the same turns)")
     everything = run([*PYTEST, "simulator", "tests", "features", "-m", "not container"])
     print(f"pytest simulator tests features -m 'not container': {everything.seconds:.1f} s (one run)")
     return [

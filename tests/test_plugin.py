@@ -183,3 +183,50 @@ def test_xdist_workers_replay_the_seed_the_header_shows(pytester: pytest.Pyteste
     output = result.stdout.str()
     (header,) = re.findall(r"provsim seed: (\d+)", output)
     assert re.findall(r"seed (\d+): replay with pytest --provsim-seed=(\d+)", output) == [(header, header)]
+
+
+OVERRIDE_CONFTEST = """
+from pytest_bdd import then
+
+
+@then("VM creation succeeds")
+def our_own_success(provsim):
+    provsim.outcome = None
+    raise AssertionError("our own sentence ran")
+"""
+
+
+def test_a_repository_sentence_outranks_the_plugin_one(pytester: pytest.Pytester) -> None:
+    """The plugin registers its modules itself (no ``pytest_plugins`` list): still before the repository's
+    conftest, so a sentence the repository defines again is the repository's."""
+    pytester.makeconftest(OVERRIDE_CONFTEST)
+    pytester.makefile(".feature", golden=FEATURE)
+    pytester.makepyfile(test_golden=TEST_MODULE)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*our own sentence ran*"])
+
+
+WRONG_OS_FEATURE = """
+Feature: A Linux template said to build Windows
+  Scenario: the wrong OS
+    Given the Packer template "t.pkr.hcl"
+    Then the pipeline builds a Windows image
+"""
+
+
+def test_the_step_modules_asserts_are_rewritten_and_a_module_can_be_left_out(pytester: pytest.Pytester) -> None:
+    """As ``pytest_plugins`` would: a failed bare assert of a step shows its values, and
+    ``-p no:provsim.steps.<module>`` leaves that module's sentences out."""
+    pytester.path.joinpath("t.pkr.hcl").write_text(
+        'source "azure-arm" "x" {\n  os_type = "Linux"\n  managed_image_name = "x"\n}\n'
+        'build {\n  sources = ["source.azure-arm.x"]\n}\n'
+    )
+    pytester.makefile(".feature", wrong=WRONG_OS_FEATURE)
+    pytester.makepyfile(test_wrong=TEST_MODULE)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*assert <OsType.LINUX: 'linux'> is <OsType.WINDOWS: 'windows'>*"])
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:provsim.steps.pipelines")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(['*Step definition is not found: Given "the Packer template*'])

@@ -32,7 +32,7 @@ def load(package: dict[str, Any], homes: dict[str, str], name: str) -> Any:
     return value
 
 
-def defer_package_init(name: str) -> None:
+def defer_package_init(name: str, *, if_installed: bool = False) -> None:
     """Make the package ``name``'s submodules importable without running its ``__init__`` yet.
 
     A library's ``__init__`` may import all of it (Faker's builds a proxy of
@@ -41,12 +41,15 @@ def defer_package_init(name: str) -> None:
     registered unexecuted; the first time anyone asks it for a name
     (``from faker import Faker``, ``hcl2.loads``) its ``__init__`` runs, as it
     would have at import, and then answers. When the package is already
-    imported, nothing changes.
+    imported, nothing changes; when it is not installed, ``if_installed``
+    says to do nothing rather than raise.
     """
     if name in sys.modules:
         return
     spec = importlib.util.find_spec(name)
     if spec is None or spec.loader is None:
+        if if_installed:
+            return
         raise ModuleNotFoundError(f"No module named {name!r}", name=name)
     package = importlib.util.module_from_spec(spec)
     loader = spec.loader

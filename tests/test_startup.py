@@ -133,6 +133,23 @@ def test_check_of_an_hcl_template_loads_the_grammar_but_not_the_engine() -> None
     assert status in (0, 1)
     assert {"hcl2", "lark"} <= modules
     assert heavy(modules) & {"docker", "testinfra"} == set()
+    # Lark imports the regex module where it is installed, for grammars that use it; python-hcl2's does not.
+    assert "regex._regex_core" not in modules
+
+
+def test_regex_stays_whole_for_whoever_uses_it_after_an_hcl_template() -> None:
+    """Its ``__init__`` was only put off (hcl_grammar._defer_hcl2_init): Lark's ``regex=True`` grammars still work."""
+    pytest.importorskip("regex")
+    script = """\
+import json
+from provsim.pipeline.hcl_grammar import loads
+loads('a = "b"\\n')
+import lark, regex
+parser = lark.Lark('start: /\\\\p{Lu}+/', regex=True, parser="lalr")
+print(json.dumps({"status": 0, "modules": [str(parser.parse("AB").children[0]), regex.sub("b", "c", "ab")]}))
+"""
+    _, modules = loaded_after(script)
+    assert modules == {"AB", "ac"}
 
 
 def test_the_plugin_registers_without_the_engine_parts(tmp_path: Path) -> None:

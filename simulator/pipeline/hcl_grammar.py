@@ -16,11 +16,14 @@ So provsim keeps the parser python-hcl2 built, pickled whole, in the user's
 cache folder (``$XDG_CACHE_HOME/provsim``, else ``~/.cache/provsim``, as
 :func:`provsim.containers.base_image._build_lock` does; never the work tree).
 The file is named by the versions of Python, Lark and python-hcl2 and the
-grammar's hash, so an upgrade makes a new one. Loading it is one
-``pickle.load``, done only when the file and its folder are the user's own
-and writable by no one else. Anything wrong with it (no cache folder, a damaged or stale
-file, a Lark that pickles differently) falls back to python-hcl2's own
-parser: the cache can make a check faster, never different.
+grammar's checksum, so an upgrade makes a new one. It is written only once a
+copy read back from its bytes parses a sample as the parser that was saved
+does, and it carries the checksum of those bytes. Loading it is a checksum
+and one ``pickle.loads``, done only when the file and its folder are the
+user's own and writable by no one else. Anything wrong with it (no cache
+folder, a damaged or stale file, a Lark that pickles differently) falls back
+to python-hcl2's own parser: the cache can make a check faster, never
+different.
 
     >>> loads('a = "b"\\n')["a"]
     '"b"'
@@ -31,20 +34,20 @@ from __future__ import annotations
 import contextlib
 import copy
 import gc
-import hashlib
 import io
 import os
 import pickle
 import sys
 import tempfile
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-#: Parsed once when the cache file is written and again when it is read: a loaded parser that reads it
-#: differently from the one that was saved is not used. It touches blocks, labels, lists, maps,
-#: heredocs, comments, operators and interpolation.
+#: Parsed when the cache file is written, by the parser and by a copy read back from the file's bytes: a
+#: file whose copy reads it differently is not written. It touches blocks, labels, lists, maps, heredocs,
+#: comments, operators and interpolation.
 _SAMPLE = """\
 # a comment
 variable "v" { default = "x" }
@@ -104,7 +107,7 @@ def cache_file() -> Path:
         hcl2_version = "unknown"
 
     grammar = (Path(hcl2_parser.__file__).parent / "hcl2.lark").read_bytes()
-    digest = hashlib.sha256(grammar).hexdigest()[:16]
+    digest = f"{zlib.crc32(grammar):08x}"  # zlib, not hashlib: no OpenSSL to load (3 ms) to tell grammars apart
     python = "{}.{}".format(*sys.version_info[:2])
     folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "provsim"
     return folder / f"hcl2-parser-py{python}-lark{lark.__version__}-hcl2{hcl2_version}-{digest}.pickle"
@@ -120,10 +123,25 @@ def _serialized(tree: Any) -> dict[str, Any]:
 
 
 def _defer_hcl2_init() -> None:
-    """python-hcl2's ``__init__`` imports its writer, reconstructor and deserializer too (10-15 ms): not run."""
+    """What python-hcl2 and Lark import but a parse does not use, put off until someone uses it.
+
+    python-hcl2's ``__init__`` imports its writer, reconstructor and deserializer
+    too (10-15 ms). Lark imports the third-party ``regex`` module wherever it is
+    installed (``lark/lark.py``, ``lark/utils.py``: ``try: import regex``), for
+    grammars built with ``regex=True``; python-hcl2's is not, and ``regex``'s
+    ``__init__`` costs 8-13 ms. Lark still finds the module, and the first
+    grammar that uses it runs its ``__init__``.
+    """
     from ..lazy_names import defer_package_init
 
     defer_package_init("hcl2")
+    if "lark" not in sys.modules:
+        defer_package_init("regex", if_installed=True)
+
+
+#: The start of a cache file, then the CRC-32 of the pickle after it, in 8 hex digits and a newline.
+_MAGIC = b"provsim hcl2 parser\n"
+_HEADER = len(_MAGIC) + 9
 
 
 def _from_cache() -> Any | None:
@@ -134,14 +152,16 @@ def _from_cache() -> Any | None:
     try:
         if not _private(path):
             return None
-        with path.open("rb") as stream, _no_collection():
-            expected, loaded = pickle.load(stream)
-        if _serialized(loaded.parse(_SAMPLE)) == expected:
-            return loaded
+        content = path.read_bytes()
+        header, payload = content[:_HEADER], memoryview(content)[_HEADER:]
+        if header == _MAGIC + f"{zlib.crc32(payload):08x}\n".encode():
+            with _no_collection():
+                return pickle.loads(payload)
     except FileNotFoundError:
         return None
-    except Exception:  # unreadable, damaged or pickled by another Lark: replaced by python-hcl2's own parser
+    except Exception:  # unreadable, or pickled by another Lark: replaced by python-hcl2's own parser
         pass
+    # Damaged (the checksum differs) or unreadable.
     with contextlib.suppress(OSError):
         path.unlink(missing_ok=True)
     return None
@@ -162,13 +182,28 @@ def _private(path: Path) -> bool:
 
 @contextlib.contextmanager
 def _no_collection() -> Iterator[None]:
-    """The cyclic garbage collector paused: unpickling makes tens of thousands of objects, none of them garbage, and
-    every few hundred of them would start a collection over the whole heap (twice the time of the load)."""
+    """The cyclic garbage collector paused while the parser is unpickled, and its objects counted as old ones after.
+
+    Unpickling makes about 50,000 objects, none of them garbage, and every few
+    hundred new objects would start a collection (twice the time of the load).
+    Resumed as it was, the collector would still go over all of them in its
+    next two young collections (20 ms, the time of the load itself). So they
+    join the oldest generation, where the process's modules and classes are,
+    at once: ``gc.freeze()`` then ``gc.unfreeze()`` moves every tracked object
+    there and nothing else (CPython's gcmodule.c: both merge lists, counting
+    nothing as new). Whatever else was young is only promoted early: garbage
+    among it goes with the next full collection. Skipped where the process
+    keeps objects frozen itself (a server that forks), which ``unfreeze``
+    would let go.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         if was_enabled:
             gc.enable()
 
@@ -184,14 +219,22 @@ def _built_and_saved() -> Any:
 
 
 def _save(built: Any, path: Path) -> None:
+    """Write ``built`` to ``path`` when a copy read back from the pickle parses the sample as ``built`` does.
+
+    Checked here, once, rather than at every load: the file's checksum then
+    says the bytes a load reads are the bytes that were checked (6 ms a check).
+    """
     buffer = io.BytesIO()
-    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((_serialized(built.parse(_SAMPLE)), built))
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(built)
+    payload = buffer.getvalue()
+    if _serialized(pickle.loads(payload).parse(_SAMPLE)) != _serialized(built.parse(_SAMPLE)):
+        return  # this Lark does not survive a pickle: python-hcl2's own parser every time
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Written whole under another name, then renamed: a parallel check (process pool, pytest -n) never reads half.
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".hcl2-parser-")
     try:
         with os.fdopen(descriptor, "wb") as stream:
-            stream.write(buffer.getvalue())
+            stream.write(_MAGIC + f"{zlib.crc32(payload):08x}\n".encode() + payload)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

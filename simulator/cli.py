@@ -14,6 +14,7 @@ reading, as ``provsim check ... | head`` does.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -125,9 +126,35 @@ BROKEN_PIPE = 141
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run provsim; returns the exit status (also used by the console script)."""
-    if argv is None:
-        argv = sys.argv[1:]
+    """Run provsim; returns the exit status (also used by the console script).
+
+    Without ``argv`` (the console script, ``python -m provsim.cli``) the process
+    is provsim's and ends right after: see :func:`_leave_the_heap_to_the_exit`.
+    """
+    if argv is not None:
+        return _run(argv)
+    status = _run(sys.argv[1:])
+    _leave_the_heap_to_the_exit()
+    return status
+
+
+def _leave_the_heap_to_the_exit() -> None:
+    """Keep Python's exit from going over every object still alive for garbage.
+
+    At exit the interpreter runs one last full collection. Everything a check
+    made lives until then (the modules and classes, and for an HCL template
+    Lark's parse tables, 50,000 objects), so it finds next to nothing, and
+    takes 7-22 ms, up to a tenth of a one-template check. The operating system
+    takes the memory back whole. Frozen objects (``gc.freeze``) are left out of
+    collections; what still needs to run at exit does so as before (``atexit``,
+    ``weakref.finalize``, flushing stdout), and Python never promised that
+    ``__del__`` runs for objects alive at exit. Only where main owns the
+    process: a caller that passes ``argv`` (a test) keeps its collector whole.
+    """
+    gc.freeze()
+
+
+def _run(argv: Sequence[str]) -> int:
     args = build_parser(argv).parse_args(argv)
     try:
         # SIGTERM (how CI cancels) and SIGHUP take Ctrl-C's way out, through every cleanup.

@@ -166,3 +166,20 @@ def test_the_plugin_registers_without_the_engine_parts(tmp_path: Path) -> None:
     assert heavy(modules) == set()
     # provsim.containers.engine is labels and settings only (it imports the SDK inside its functions).
     assert {name for name in modules if name.startswith("provsim.containers.")} <= {"provsim.containers.engine"}
+
+
+def test_only_a_main_that_owns_the_process_leaves_its_heap_to_the_exit() -> None:
+    """The console script's main freezes what is alive (no last full collection at exit); main(argv) does not."""
+    script = """\
+import contextlib, gc, io, json, sys
+from provsim.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    main(["check", "fixtures/packer/linux-vhd.json"])
+    given = gc.get_freeze_count()
+    sys.argv = ["provsim", "check", "fixtures/packer/linux-vhd.json"]
+    main()
+print(json.dumps({"status": given, "modules": [str(gc.get_freeze_count() > 0)]}))
+"""
+    given, owned = loaded_after(script)
+    assert given == 0
+    assert owned == {"True"}

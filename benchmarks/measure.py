@@ -51,6 +51,9 @@ class Finished:
     peak_tree_rss: int
     """The largest memory of the process and its children together (their Pss: shared pages counted once),
     sampled every 10 ms, in bytes; 0 when not sampled."""
+    cpu_seconds: float = 0.0
+    """User and system CPU time of the process and the children it waited for (``wait4``): less moved by other
+    work on the machine than the wall time, though not untouched (caches, frequency)."""
 
 
 def run(argv: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None = None, sample: bool = False) -> Finished:
@@ -73,7 +76,8 @@ def run(argv: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None = None,
         sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)
     # ru_maxrss is in KiB on Linux (getrusage(2)).
-    return Finished(seconds, process.returncode, usage.ru_maxrss * 1024, sampler.peak)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Finished(seconds, process.returncode, usage.ru_maxrss * 1024, sampler.peak, cpu)
 
 
 def best_times(commands: dict[str, list[str]], runs: int, *, cwd: Path = ROOT) -> dict[str, float]:

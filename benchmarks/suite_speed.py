@@ -63,20 +63,22 @@ def in_process_figures() -> None:
     )
 
 
-def in_turns(commands: dict[str, tuple[list[str], Path]], runs: int) -> dict[str, float]:
-    """The best wall time of each command (argv, folder) over ``runs`` rounds; the order reversed every other round.
+def in_turns(commands: dict[str, tuple[list[str], Path]], runs: int) -> dict[str, tuple[float, float]]:
+    """The best wall time and the best CPU time of each command (argv, folder) over ``runs`` rounds.
 
-    One warm-up run each is not counted (bytecode, page cache, provsim's parser cache).
+    The order is reversed every other round. One warm-up run each is not
+    counted (bytecode, page cache, provsim's parser cache).
     """
     for argv, cwd in commands.values():
         run(argv, cwd=cwd)
-    times: dict[str, list[float]] = {name: [] for name in commands}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     names = list(commands)
     for turn in range(runs):
         for name in names if turn % 2 == 0 else reversed(names):
             argv, cwd = commands[name]
-            times[name].append(run(argv, cwd=cwd).seconds)
-    return {name: min(values) for name, values in times.items()}
+            finished = run(argv, cwd=cwd)
+            times[name].append((finished.seconds, finished.cpu_seconds))
+    return {name: (min(w for w, _ in values), min(c for _, c in values)) for name, values in times.items()}
 
 
 def load_average() -> str:
@@ -93,7 +95,7 @@ def pytest_rows(runs: int) -> list[Row]:
         empty = Path(folder)
         (empty / "test_nothing.py").write_text("def test_nothing():\n    pass\n")
         simulated = [*PYTEST, "features", "-m", "not container"]
-        starts = in_turns(
+        best = in_turns(
             {
                 "with": (PYTEST, empty),
                 "without": ([*PYTEST, "-p", "no:provsim"], empty),
@@ -101,12 +103,18 @@ def pytest_rows(runs: int) -> list[Row]:
             },
             runs,
         )
+    starts = {name: wall for name, (wall, _) in best.items()}
+    cpu = {name: seconds for name, (_, seconds) in best.items()}
     suite = starts["features"]
     print(
         f"pytest start in an empty project: {starts['with']:.3f} s with provsim's plugin, "
-        f"{starts['without']:.3f} s without (best of {runs}, in turns; load average {before} -> {load_average()})"
+        f"{starts['without']:.3f} s without (best of {runs}, in turns; load average {before} -> {load_average()}); "
+        f"CPU time {cpu['with']:.3f} s vs {cpu['without']:.3f} s ({cpu['with'] / cpu['without']:.2f}x)"
     )
-    print(f"pytest features/ -m 'not container': {suite:.2f} s (best of {runs}, in the same turns)")
+    print(
+        f"pytest features/ -m 'not container': {suite:.2f} s (best of {runs}, in the same turns); "
+        f"CPU time {cpu['features']:.2f} s ({cpu['features'] / cpu['without']:.2f}x the start without the plugin)"
+    )
     everything = run([*PYTEST, "simulator", "tests", "features", "-m", "not container"])
     print(f"pytest simulator tests features -m 'not container': {everything.seconds:.1f} s (one run)")
     return [

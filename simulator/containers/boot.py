@@ -28,12 +28,14 @@ An image without cloud-init boots exactly as before.
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ProvsimError
-from ..guest.cloud_init import SEED_OVF_ENV
-from ..guest.linux import PROVISIONED_MARKER, LinuxAgent
+from ..guest import agent_config
+from ..guest.cloud_init import CLOUD_CFG, INSTANCE_ID_FILE, SEED_OVF_ENV, SSH_HOST_KEY_TYPES, SUDOERS_FILE
+from ..guest.linux import PROVISIONED_MARKER, SAVED_OVF_ENV, SSH_HOST_KEYS, LinuxAgent
 from ..media import build_ovf_env
 from ..model import OsState, OsType, Stage
 from ..outcome import Outcome, SourceVm
@@ -41,11 +43,33 @@ from ..platform import Image, Platform, VirtualMachine, VmCreation
 from ..profile import OsProfile, generate_profile
 from .cleanup import Run
 from .cloud_init import RealCloudInit, StageTimeout, VmHardware, image_has_cloud_init
+from .disk import SUDOERS
 from .evidence import DiskEvidence, observe
 from .machine import Machine
 
 MEDIA_FOLDER = "/var/lib/provsim/media"
 MEDIA_PATH = f"{MEDIA_FOLDER}/ovf-env.xml"
+
+#: What the guest agents and the platform read at a first boot (:mod:`provsim.guest.linux`, ``agent_config``,
+#: ``guest.cloud_init``), looked at in one exec when the first of them is read (:meth:`ContainerDisk.remembering`).
+#: A path left out costs one exec more, never a different answer.
+FIRST_BOOT_READS = (
+    agent_config.WAAGENT_CONF,
+    agent_config.CLOUD_INIT_BINARY,
+    agent_config.CLOUD_INIT_DISABLED_FILE,
+    *(f"/etc/systemd/system/{unit}.service" for unit in agent_config.CLOUD_INIT_UNITS),
+    *(f"/etc/systemd/system/cloud-init.target.wants/{unit}.service" for unit in agent_config.CLOUD_INIT_UNITS),
+    PROVISIONED_MARKER,
+    SAVED_OVF_ENV,
+    INSTANCE_ID_FILE,
+    CLOUD_CFG,
+    SUDOERS_FILE,
+    *(f"/etc/ssh/ssh_host_{key_type}_key" for key_type in SSH_HOST_KEY_TYPES),
+    "/etc/hostname",
+    "/etc/passwd",
+    SUDOERS,
+)
+FIRST_BOOT_GLOBS = (f"{agent_config.MODPROBE_FOLDER}/*.conf", SSH_HOST_KEYS)
 
 
 @dataclass(frozen=True)
@@ -149,7 +173,8 @@ def boot(
             raise ProvsimError(
                 f"the provisioning media in container {machine.container.short_id} is not the OS profile's"
             )
-        creation = platform.create_vm(image.as_platform_image(), profile, disk=machine.disk, source_vm=source_vm)
+        with first_boot(machine):
+            creation = platform.create_vm(image.as_platform_image(), profile, disk=machine.disk, source_vm=source_vm)
     finally:
         # The agent has read the media (or never will): the OS profile's password leaves the host's disk now;
         # the empty folder goes with the run's containers.
@@ -173,19 +198,30 @@ def _boot_with_cloud_init(
     try:
         machine = run.machine(image.tag, role, hardware.volumes())
         cloud_init = RealCloudInit(machine, hardware, stage_timeout or StageTimeout())
-        creation = platform.create_vm(
-            image.as_platform_image(),
-            profile,
-            disk=machine.disk,
-            source_vm=source_vm,
-            agent=LinuxAgent(cloud_init=cloud_init),
-        )
+        with first_boot(machine):
+            creation = platform.create_vm(
+                image.as_platform_image(),
+                profile,
+                disk=machine.disk,
+                source_vm=source_vm,
+                agent=LinuxAgent(cloud_init=cloud_init),
+            )
     finally:
         hardware.eject_media()  # already done after cloud-init's local stage; here for a boot that failed before
     media = SEED_OVF_ENV if image.registered_as is OsState.GENERALIZED else None
     booted = _observed(machine, creation, profile, budget, media)
     booted.cloud_init = cloud_init
     return booted
+
+
+def first_boot(machine: Machine) -> AbstractContextManager[None]:
+    """The disk remembers what it read while the platform creates the VM (one exec for the agents' many reads).
+
+    Nothing else changes the disk meanwhile: the machine was just started
+    from an image and runs only its idle process; the agents' and the real
+    cloud-init's commands go through the disk, which forgets on each.
+    """
+    return machine.disk.remembering(FIRST_BOOT_READS, FIRST_BOOT_GLOBS)
 
 
 def _observed(

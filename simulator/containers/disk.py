@@ -11,6 +11,16 @@ Accounts are what a Linux VM calls login accounts: ``/etc/passwd`` entries
 with a uid from 1000 up (``nobody`` excluded). Admin accounts get the sudo
 rule waagent writes for them (``/etc/sudoers.d/waagent``), without a
 password, as on an Azure VM provisioned with an SSH key.
+
+**Round trips.** Each exec is a round trip to the engine and a process in
+the container (50-100 ms), so a file is written in one exec (its text on the
+command line, ``printf`` being the shell's own), and while nothing but this
+disk changes the container (a VM's first boot: the machine runs only its idle
+process and the agents' commands), :meth:`ContainerDisk.remembering` keeps
+what was read: the paths the caller expects to read are looked at together,
+in one exec of the same ``test`` and ``cat`` commands, and what this disk
+writes or removes is remembered as written. Any other command forgets all
+of it, since it may change any file.
 """
 
 from __future__ import annotations
@@ -21,6 +31,9 @@ import re
 import shlex
 import tarfile
 import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +53,9 @@ OPERATION_TIMEOUT = 120.0
 OUTPUT_LIMIT = 16 * 2**20
 LOGIN_UID_MIN = 1000
 NOBODY_UID = 65534
+#: Texts up to this size are written in the command itself (Linux takes 128 KiB per argument); larger ones or texts
+#: holding NUL go through an archive.
+INLINE_WRITE_LIMIT = 64 * 2**10
 
 
 @dataclass(frozen=True)
@@ -53,12 +69,33 @@ class Execution:
     """Set when a watchdog stopped the command at this many seconds."""
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What a look at one path found: whether something is there, and its text when it is a readable file.
+
+    Something there without a text is a folder, a link to ``/dev/null`` (a
+    masked unit) or a file ``cat`` could not read.
+    """
+
+    exists: bool
+    text: str | None = None
+
+
+ABSENT = Seen(False)
+
+
 class ContainerDisk:
     """The OS disk of a running container, seen through the :class:`GuestDisk` interface."""
 
-    def __init__(self, container: Any) -> None:
+    def __init__(self, container: Any, *, host_folders: Iterable[str] = ()) -> None:
+        """``host_folders``: where the container sees folders of the host (bind mounts), which change from outside."""
         self.container = container
         self._staged = 0
+        self._host_folders = tuple(folder.rstrip("/") for folder in host_folders)
+        self._known: dict[str, Seen] | None = None  # None: not remembering
+        self._listed: dict[str, list[str]] = {}
+        self._read_ahead: tuple[str, ...] = ()
+        self._patterns_ahead: tuple[str, ...] = ()
 
     # -- commands ---------------------------------------------------------------------------------
     def run(self, command: str, *, user: str = "root", timeout: float = OPERATION_TIMEOUT) -> tuple[int, str]:
@@ -67,11 +104,17 @@ class ContainerDisk:
         After a template's step has run, ``/bin/sh`` and every tool are the
         template's to replace, so even provsim's own commands are bounded: in
         time (``timeout``, the container is killed when it passes) and in
-        output (:data:`OUTPUT_LIMIT`).
+        output (:data:`OUTPUT_LIMIT`). Any command may change any file, so
+        what :meth:`remembering` kept is forgotten.
         """
+        self._forget()
+        return self._execute(command, user=user, timeout=timeout)
+
+    def _execute(self, command: str, *, user: str = "root", timeout: float = OPERATION_TIMEOUT) -> tuple[int, str]:
+        """:meth:`run` for this disk's own commands, whose effect on the files the caller accounts for."""
         with Watchdog(self.container, timeout) as watch:
             try:
-                execution = self.stream(["/bin/sh", "-c", command], user=user, keep=OUTPUT_LIMIT + 1)
+                execution = self._stream(["/bin/sh", "-c", command], user=user, keep=OUTPUT_LIMIT + 1)
             except Exception as error:
                 raise self._fault(error, f"running '{_short(command)}'") from None
         if watch.fired:
@@ -102,6 +145,10 @@ class ContainerDisk:
         is no deadline here; a :class:`~provsim.containers.watchdog.Watchdog`
         around the call ends it (and the container) when time is up.
         """
+        self._forget()
+        return self._stream(argv, user=user, keep=keep)
+
+    def _stream(self, argv: list[str], *, user: str, keep: int) -> Execution:
         api = self.container.client.api
         execution = api.exec_create(self.container.id, argv, user=user)["Id"]
         tail = bytearray()
@@ -122,7 +169,11 @@ class ContainerDisk:
 
     def must(self, command: str) -> str:
         """Run a command that has to succeed (a broken disk operation is a bug, not a guest decision)."""
-        status, output = self.run(command)
+        self._forget()
+        return self._must(command)
+
+    def _must(self, command: str) -> str:
+        status, output = self._execute(command)
         if status != 0:
             raise ProvsimError(
                 f"in container {self.container.short_id}: '{command}' failed ({status}): {output.strip()}"
@@ -131,10 +182,45 @@ class ContainerDisk:
 
     # -- files ------------------------------------------------------------------------------------
     def read_text(self, path: str) -> str | None:
-        status, output = self.run(f"test -f {shlex.quote(path)} && cat {shlex.quote(path)}")
-        return output if status == 0 else None
+        return self._seen(path).text
+
+    def read_files(self, paths: Iterable[str]) -> dict[str, str | None]:
+        """The texts of several files (None: not a readable file), read in one exec (none when all are kept)."""
+        wanted = list(dict.fromkeys(paths))
+        known = self._known if self._known is not None else {}
+        missing = [path for path in wanted if path not in known]
+        seen = self._look(missing, [])[0] if missing else {}
+        return {path: (known[path] if path in known else seen[path]).text for path in wanted}
 
     def write_text(self, path: str, text: str, *, mode: int = 0o644) -> None:
+        self.write_files({path: text}, mode=mode)
+
+    def write_files(self, files: Mapping[str, str | None], *, mode: int = 0o644) -> None:
+        """Write several files (None: remove that path), creating their folders, in one exec where they fit.
+
+        A text goes on the command line to the shell's own ``printf`` (never a
+        program of the disk), so a write is one exec where an archive and a
+        rename were two; a large text, or one holding NUL, goes by archive.
+        """
+        commands = []
+        for path, text in files.items():
+            target = shlex.quote(path)
+            if text is None:
+                commands.append(f"rm -rf -- {target}")
+            elif len(data := text.encode()) <= INLINE_WRITE_LIMIT and b"\0" not in data:
+                folder = shlex.quote(posixpath.dirname(path))
+                commands.append(
+                    f"mkdir -p {folder} && rm -rf {target} && printf '%s' {shlex.quote(text)} > {target} "
+                    f"&& chmod {mode:o} {target}"
+                )
+            else:
+                self._write_by_archive(path, data, mode)
+        if commands:
+            self._must(" && ".join(commands))
+        for path, text in files.items():
+            self._remember(path, ABSENT if text is None else Seen(True, text))
+
+    def _write_by_archive(self, path: str, data: bytes, mode: int) -> None:
         # The engine unpacks archives in its own view of the container, where Docker's /etc files are still
         # mounted; so the file is staged beside them and renamed in the container's own view.
         import docker
@@ -142,16 +228,20 @@ class ContainerDisk:
         self._staged += 1
         staged = f"{STAGING}/{self._staged}"
         try:
-            self.put_file(STAGING, str(self._staged), text.encode(), mode=mode)
+            self._put_archive(STAGING, str(self._staged), data, mode=mode)
         except docker.errors.NotFound:
             # Made on first need rather than before every write: each exec is a round trip (~50 ms).
-            self.must(f"mkdir -p {STAGING}")
-            self.put_file(STAGING, str(self._staged), text.encode(), mode=mode)
+            self._must(f"mkdir -p {STAGING}")
+            self._put_archive(STAGING, str(self._staged), data, mode=mode)
         target = shlex.quote(path)
-        self.must(f"mkdir -p {shlex.quote(posixpath.dirname(path))} && rm -rf {target} && mv -f {staged} {target}")
+        self._must(f"mkdir -p {shlex.quote(posixpath.dirname(path))} && rm -rf {target} && mv -f {staged} {target}")
 
     def put_file(self, folder: str, name: str, content: bytes, *, mode: int = 0o644, owner: int = 0) -> None:
         """Upload one file into an existing folder."""
+        self._forget()
+        self._put_archive(folder, name, content, mode=mode, owner=owner)
+
+    def _put_archive(self, folder: str, name: str, content: bytes, *, mode: int = 0o644, owner: int = 0) -> None:
         archive = io.BytesIO()
         with tarfile.open(fileobj=archive, mode="w") as tar:
             info = tarfile.TarInfo(name)
@@ -172,16 +262,18 @@ class ContainerDisk:
             raise ProvsimError(f"could not write {posixpath.join(folder, name)} in container {self.container.short_id}")
 
     def exists(self, path: str) -> bool:
-        return self.run(f"test -e {shlex.quote(path)} || test -L {shlex.quote(path)}")[0] == 0
+        return self._seen(path).exists
 
     def remove(self, path: str) -> None:
-        self.must(f"rm -rf -- {shlex.quote(path)}")
+        self.write_files({path: None})
 
     def glob(self, pattern: str) -> list[str]:
         if not _SAFE_PATTERN.match(pattern):
             raise ValueError(f"glob pattern {pattern!r} has characters the container disk does not pass to a shell")
-        _, output = self.run(f'for f in {pattern}; do [ -f "$f" ] && printf \'%s\\n\' "$f"; done; true')
-        return sorted(line for line in output.splitlines() if line)
+        if self._known is not None and pattern in self._listed:
+            return list(self._listed[pattern])
+        _, listed = self._look([], [pattern])
+        return list(listed[pattern])
 
     # -- host name --------------------------------------------------------------------------------
     def hostname(self) -> str:
@@ -190,15 +282,15 @@ class ContainerDisk:
     def set_hostname(self, name: str) -> None:
         # /etc/hostname is what the OS comes up with; the running kernel's name follows when allowed.
         self.write_text("/etc/hostname", name + "\n")
-        self.run(f"hostname {shlex.quote(name)}")
+        self._execute(f"hostname {shlex.quote(name)}")  # the kernel's name, no file: nothing to forget
 
     # -- accounts ---------------------------------------------------------------------------------
     def user(self, name: str) -> Account | None:
         return next((account for account in self.users() if account.name == name), None)
 
     def users(self) -> list[Account]:
-        passwd = self.read_text("/etc/passwd") or ""
-        sudoers = self.read_text(SUDOERS) or ""
+        texts = self.read_files(["/etc/passwd", SUDOERS])
+        passwd, sudoers = texts["/etc/passwd"] or "", texts[SUDOERS] or ""
         admins = {line.split()[0] for line in sudoers.splitlines() if line.strip() and not line.startswith("#")}
         accounts = []
         for line in passwd.splitlines():
@@ -228,6 +320,111 @@ class ContainerDisk:
         if sudoers is not None:
             kept = "".join(line + "\n" for line in sudoers.splitlines() if line.split()[:1] != [name])
             self.write_text(SUDOERS, kept, mode=0o440)
+
+    # -- remembering ------------------------------------------------------------------------------
+    @contextmanager
+    def remembering(self, read_ahead: Iterable[str] = (), patterns: Iterable[str] = ()) -> Iterator[None]:
+        """Keep what is read from the disk while the block runs; only for a block in which nothing else changes it.
+
+        The first read looks at every path of ``read_ahead`` and every glob of
+        ``patterns`` too, in the same exec, and so does the first read after a
+        command made the disk forget. Paths in a host folder are never kept:
+        the host changes them.
+        """
+        saved = (self._known, self._listed, self._read_ahead, self._patterns_ahead)
+        self._known, self._listed = {}, {}
+        self._read_ahead, self._patterns_ahead = tuple(dict.fromkeys(read_ahead)), tuple(dict.fromkeys(patterns))
+        try:
+            yield
+        finally:
+            self._known, self._listed, self._read_ahead, self._patterns_ahead = saved
+
+    def _forget(self) -> None:
+        if self._known is not None:
+            self._known.clear()
+            self._listed.clear()
+
+    def _kept(self, path: str) -> bool:
+        return self._known is not None and not any(
+            path == folder or path.startswith(folder + "/") for folder in self._host_folders
+        )
+
+    def _remember(self, path: str, seen: Seen) -> None:
+        """What this disk itself just wrote (or removed): the path is ``seen``; its folders and contents, unknown."""
+        if self._known is None:
+            return
+        self._listed.clear()
+        for other in [known for known in self._known if _related(known, path)]:
+            del self._known[other]
+        if self._kept(path):
+            self._known[path] = seen
+
+    def _seen(self, path: str) -> Seen:
+        if self._known is not None and path in self._known:
+            return self._known[path]
+        seen, _ = self._look([path], [])
+        return seen[path]
+
+    def _look(self, paths: list[str], patterns: list[str]) -> tuple[dict[str, Seen], dict[str, list[str]]]:
+        """Look at ``paths`` and ``patterns`` (and, when remembering, what is read ahead) in one exec."""
+        if self._known is not None:
+            paths = [*paths, *(path for path in self._read_ahead if path not in self._known and path not in paths)]
+            patterns = [*patterns, *(p for p in self._patterns_ahead if p not in self._listed and p not in patterns)]
+        boundary = f"@@provsim-{uuid.uuid4().hex}@@"
+        status, output = self._execute(_look_script(paths, patterns, boundary))
+        parts = output.split(f"\n{boundary} ")
+        if status != 0 or len(parts) != len(paths) + len(patterns) + 1:
+            raise ProvsimError(
+                f"container {self.container.short_id}: a look at {len(paths) + len(patterns)} paths printed "
+                f"{len(parts) - 1} answers (exit code {status}): a step may have replaced /bin/sh or a system command"
+            )
+        texts = [parts[0]]
+        answers = []
+        for part in parts[1:]:
+            answer, _, text = part.partition("\n")
+            answers.append(answer)
+            texts.append(text)
+        seen = {
+            path: Seen(True, texts[index]) if answer == "f 0" else ABSENT if answer == "n" else Seen(True)
+            for index, (path, answer) in enumerate(zip(paths, answers, strict=False))
+        }
+        listed = {
+            pattern: sorted(line for line in texts[len(paths) + index].splitlines() if line)
+            for index, pattern in enumerate(patterns)
+        }
+        if self._known is not None:
+            self._known.update((path, found) for path, found in seen.items() if self._kept(path))
+            self._listed.update((pattern, found) for pattern, found in listed.items() if self._kept(pattern))
+        return seen, listed
+
+
+def _look_script(paths: list[str], patterns: list[str], boundary: str) -> str:
+    """One script answering for each path and glob, each answer after ``boundary`` on a line of its own.
+
+    The commands are the disk's single reads: ``test -f`` and ``cat`` for a
+    file's text, ``test -e || test -L`` for whether something is there, the
+    shell's own ``for`` and ``[ -f ]`` for a glob.
+    """
+    lines = []
+    for path in paths:
+        quoted = shlex.quote(path)
+        lines.append(
+            f"if test -f {quoted}; then cat {quoted}; printf '\\n%s f %d\\n' {boundary} $?; "
+            f"elif test -e {quoted} || test -L {quoted}; then printf '\\n%s e\\n' {boundary}; "
+            f"else printf '\\n%s n\\n' {boundary}; fi"
+        )
+    for pattern in patterns:
+        if not _SAFE_PATTERN.match(pattern):
+            raise ValueError(f"glob pattern {pattern!r} has characters the container disk does not pass to a shell")
+        lines.append(
+            f"for f in {pattern}; do [ -f \"$f\" ] && printf '%s\\n' \"$f\"; done; printf '\\n%s g\\n' {boundary}"
+        )
+    return "\n".join(lines) + "\ntrue\n"
+
+
+def _related(one: str, other: str) -> bool:
+    """One path is the other, or holds it."""
+    return one == other or one.startswith(other.rstrip("/") + "/") or other.startswith(one.rstrip("/") + "/")
 
 
 def _short(command: str, width: int = 60) -> str:

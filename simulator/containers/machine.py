@@ -32,10 +32,11 @@ next exec runs it. So the capability never enters the machine at all:
   (:data:`RELEASE_PROGRAM`). After ``setns`` it executes nothing from the
   machine's disk: no binary, no library, no Python module, so a booted image
   built by a hostile template cannot run code with its capability. It holds
-  ``no-new-privileges``, has no network, and is gone before the machine runs
-  anything else. The machine's processes cannot ptrace it (they lack
+  ``no-new-privileges``, has no network, and has exited before the machine
+  runs anything else. The machine's processes cannot ptrace it (they lack
   SYS_PTRACE and hold fewer capabilities), so they cannot borrow its
-  capability while it lives.
+  capability while it lives. The stopped container is removed with the
+  run's containers.
 
 ``--privileged`` is never used: it would add every capability and device.
 Without SYS_ADMIN the kernel's host name cannot be changed from inside, so a
@@ -142,7 +143,7 @@ def decode_etc(value: str | None) -> EtcState:
 
 def read_etc(disk: ContainerDisk) -> EtcState:
     """What the disk holds in the files Docker would hide, read after the machine was released."""
-    return {path: disk.read_text(path) for path in DOCKER_ETC_FILES}
+    return disk.read_files(DOCKER_ETC_FILES)
 
 
 def start(
@@ -192,12 +193,8 @@ def start(
         tmpfs={"/run": "rw,nosuid,nodev,mode=755"},
     )
     release(client, container, releaser_image, run_id)
-    disk = ContainerDisk(container)
-    for path, text in restore.items():
-        if text is None:
-            disk.remove(path)
-        else:
-            disk.write_text(path, text)
+    disk = ContainerDisk(container, host_folders=[mount["bind"] for mount in (volumes or {}).values()])
+    disk.write_files(restore)  # None: the disk has no such file
     return Machine(container, disk, role)
 
 
@@ -227,9 +224,12 @@ def release(client: Any, container: Any, releaser_image: str, run_id: str, timeo
                 f"container {container.short_id}: Docker's /etc files could not be released ({logs or status}): "
                 "the engine must allow SYS_ADMIN for an unprivileged container and joining another's PID namespace"
             )
-    finally:
+    except BaseException:
         with suppress(docker.errors.NotFound):
-            releaser.remove(force=True)
+            releaser.remove(force=True)  # it may still run: it must not outlive the failed start
+        raise
+    # Its process has exited (wait returned): the stopped container, labelled with the run, goes with the run's
+    # containers, all at once, rather than one round trip now.
 
 
 def _start_releaser(client: Any, container: Any, releaser_image: str, run_id: str) -> Any:

@@ -19,6 +19,7 @@ records the disk's ``/etc`` files Docker would hide (see
 from __future__ import annotations
 
 import tarfile
+from contextlib import nullcontext
 from pathlib import Path
 
 from ..disk import GuestDisk, MemoryDisk
@@ -29,6 +30,7 @@ from ..platform import VirtualMachine
 from ..stages import source_vm_after_capture
 from .boot import ContainerImage
 from .cleanup import Run
+from .disk import ContainerDisk
 from .engine import labels
 from .machine import DOCKER_ETC_FILES, ETC_LABEL, EtcState, Machine, encode_etc, read_etc
 
@@ -96,14 +98,22 @@ def replay(source: MemoryDisk, disk: GuestDisk) -> None:
     """Write an in-memory disk's host name, accounts and files onto another disk (an on-premises install).
 
     Files the target already has stay: the in-memory disk holds stand-ins for
-    installed programs (``/usr/sbin/waagent``), and the real ones must win.
+    installed programs (``/usr/sbin/waagent``), and the real ones must win. A
+    container's disk (just started, nothing else running) is asked about
+    every file in one exec and written in one.
     """
-    disk.set_hostname(source.hostname())
-    for account in source.users():
-        disk.add_user(account)
-    for path in source.glob("*"):
-        if not disk.exists(path):
-            disk.write_text(path, source.read_text(path) or "")
+    paths = source.glob("*")
+    container = disk if isinstance(disk, ContainerDisk) else None
+    with container.remembering(paths) if container is not None else nullcontext():
+        disk.set_hostname(source.hostname())
+        for account in source.users():
+            disk.add_user(account)
+        missing = {path: source.read_text(path) or "" for path in paths if not disk.exists(path)}
+        if container is not None:
+            container.write_files(missing)
+        else:
+            for path, text in missing.items():
+                disk.write_text(path, text)
 
 
 def _import(run: Run, tarball: Path, etc: EtcState, registered_as: OsState, os_type: OsType) -> ContainerImage:

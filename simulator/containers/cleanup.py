@@ -16,20 +16,26 @@ stays.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ..errors import ProvsimError
 from ..stopping import held
 from . import base_image, machine
 from .engine import LABEL, RUN_LABEL, SESSION_LABEL, connect, new_run_id, session_id
 
 #: The role of the one machine that runs a template's steps.
 BUILD_ROLE = "build"
+#: Containers removed at once: each removal waits on the engine (stop, unmount, delete), not on this process's CPU.
+REMOVERS = 8
 
 
 @dataclass
@@ -41,6 +47,8 @@ class Run:
     run_id: str = field(default_factory=new_run_id)
     host_folders: list[Path] = field(default_factory=list)
     """Folders on this host that the run's containers bind-mount (provisioning media): removed with them."""
+    _registered: itertools.count[int] = field(default_factory=itertools.count, init=False, repr=False)
+    _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
 
     @classmethod
     def start(cls, client: Any | None = None, run_id: str | None = None) -> Run:
@@ -53,6 +61,7 @@ class Run:
 
         Only the build VM (role ``build``) runs a template's steps, and so keeps the ``sudo`` they use.
         """
+        self.going_on()
         return machine.start(
             self.client,
             image,
@@ -74,8 +83,23 @@ class Run:
         return folder
 
     def image_name(self, what: str) -> str:
-        """A name for an image this run registers (capture, upload)."""
-        return f"provsim-{what}:{self.run_id}"
+        """A new name for an image this run registers (capture, upload): never one it gave before.
+
+        Cells of one run side by side may register the same kind of image at
+        once: a name given twice would move to the later image under the first
+        one's VM.
+        """
+        self.going_on()
+        return f"provsim-{what}:{self.run_id}-{next(self._registered)}"
+
+    def stop(self) -> None:
+        """Make work still going on in other threads fail at its next machine or image, so the run can end."""
+        self._stopping.set()
+
+    def going_on(self) -> None:
+        """Raise :class:`ProvsimError` once the run was stopped (:meth:`stop`): nothing new is created then."""
+        if self._stopping.is_set():
+            raise ProvsimError(f"run {self.run_id} is stopping: no new container or image")
 
     def leftovers(self) -> tuple[list[str], list[str]]:
         """Ids of this run's containers and images still in the engine."""
@@ -131,19 +155,30 @@ def _remove_once(client: Any, run_id: str) -> bool:
     """One round of :func:`remove_run`; True when it found something to remove."""
     import docker
 
-    found = False
     selector = {"label": [f"{LABEL}=1", f"{RUN_LABEL}={run_id}"]}
-    for container in client.containers.list(all=True, filters=selector):
-        found = True
-        try:
-            container.remove(force=True, v=True)
-        except docker.errors.NotFound:
-            pass
-        except docker.errors.APIError as error:
-            if "already in progress" not in str(error):  # someone else is removing it: it goes either way
-                raise
+    containers = client.containers.list(all=True, filters=selector)
+    found = bool(containers)
+    if len(containers) > 1:
+        with ThreadPoolExecutor(min(REMOVERS, len(containers)), thread_name_prefix="provsim-remove") as removers:
+            for removal in [removers.submit(_remove_container, container) for container in containers]:
+                removal.result()
+    elif containers:
+        _remove_container(containers[0])
+    # One by one: an image may be the parent of another (a capture of a machine started from a capture).
     for image in client.images.list(all=True, filters=selector):
         found = True
         with suppress(docker.errors.NotFound):
             client.images.remove(image.id, force=True, noprune=False)
     return found
+
+
+def _remove_container(container: Any) -> None:
+    import docker
+
+    try:
+        container.remove(force=True, v=True)
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as error:
+        if "already in progress" not in str(error):  # someone else is removing it: it goes either way
+            raise

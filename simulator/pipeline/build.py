@@ -13,6 +13,7 @@ as it stops Packer and AIB.
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +38,7 @@ from .recognise import (
     recognise_line,
     waits_for_image_state,
 )
-from .scripts.effects import AgentChange, FileWrite, Place, Undecided
+from .scripts.effects import AgentChange, Effect, FileWrite, Place, Undecided
 from .scripts.powershell import read_powershell
 from .scripts.shell import MODELLED_FOLDERS, Context, shell_words
 from .scripts.steps import run_command, run_shell_step
@@ -455,10 +456,16 @@ def _apply_hidden_deprovision(
         origin += "; remote content could have changed it"
     evidence.append(f"AIB's hidden deprovision step runs {step.destination} ({origin})")
     lines = script.splitlines()
-    locations = [Location(step.destination, number) for number in range(1, len(lines) + 1)]
+    locations = list(_numbered(step.destination, len(lines)))
     if pipeline.os_type is OsType.WINDOWS:
         lines = _read_powershell(lines, locations, (), evidence, findings)
     return _run_lines(step, lines, locations, pipeline, vm, evidence, findings)
+
+
+@functools.lru_cache(maxsize=64)
+def _numbered(path: str, count: int) -> tuple[Location, ...]:
+    # Locations are frozen: the hidden step's script has the same path and length in every template.
+    return tuple(Location(path, number) for number in range(1, count + 1))
 
 
 def _run_lines(
@@ -470,52 +477,70 @@ def _run_lines(
     evidence: list[str],
     findings: list[Finding],
 ) -> str:
-    result = "nothing"
-    executed = executed_lines(lines)
-    for index, (line, where) in enumerate(zip(lines, locations, strict=True)):
-        if index not in executed or writes_a_file(line):
-            continue
-        if line.strip() and not line.strip().startswith("#"):
-            result = "ran" if result == "nothing" else result
-        for effect in recognise_line(line):
-            place = where if where.line is not None or not step.location.line else step.location
-            place = _column_of(effect.text, place)
-            if isinstance(effect, WaagentDeprovision):
-                if not effect.force:
-                    findings.append(
-                        Finding(
-                            Severity.ERROR,
-                            f"'{effect.text}' has no -force: waagent asks "
-                            "'Do you want to proceed (y/n)' and, with nobody to answer, deprovisions "
-                            "nothing",
-                            place,
-                            rule="PSIM004",
-                        )
-                    )
-                    evidence.append(f"'{effect.text}' at {place} would wait for a y/n answer: no effect")
-                    continue
-                waagent_deprovision(vm.disk, delete_user=effect.delete_user)
-                evidence.append(f"'{effect.text}' at {place} ({step.name})")
-                findings.extend(_without_user(effect, place))
-                result = "generalize"
-            elif isinstance(effect, WaagentMistyped):
+    if len(lines) != len(locations):
+        raise ValueError(f"{len(lines)} lines, {len(locations)} locations")
+    runs_a_command, planned = _line_plan(tuple(lines))
+    # A generalizing effect decides the result; otherwise any command that runs makes it "ran".
+    result = "ran" if runs_a_command else "nothing"
+    for index, effect in planned:
+        where = locations[index]
+        place = where if where.line is not None or not step.location.line else step.location
+        place = _column_of(effect.text, place)
+        if isinstance(effect, WaagentDeprovision):
+            if not effect.force:
                 findings.append(
                     Finding(
                         Severity.ERROR,
-                        f"'{effect.text}': waagent has no option '{effect.option}' (meant '{effect.meant}'?); it "
-                        "prints its usage and deprovisions nothing",
+                        f"'{effect.text}' has no -force: waagent asks "
+                        "'Do you want to proceed (y/n)' and, with nobody to answer, deprovisions "
+                        "nothing",
                         place,
-                        rule="PSIM006",
+                        rule="PSIM004",
                     )
                 )
-                evidence.append(f"'{effect.text}' at {place}: not a deprovision (unknown option {effect.option})")
-            elif isinstance(effect, CloudInitClean):
-                cloud_init_clean(vm.disk)
-                evidence.append(f"'{effect.text}' at {place} ({step.name})")
-            elif isinstance(effect, Sysprep):
-                _sysprep(effect, step, lines, place, pipeline, vm, evidence, findings)
-                result = "generalize"
+                evidence.append(f"'{effect.text}' at {place} would wait for a y/n answer: no effect")
+                continue
+            waagent_deprovision(vm.disk, delete_user=effect.delete_user)
+            evidence.append(f"'{effect.text}' at {place} ({step.name})")
+            findings.extend(_without_user(effect, place))
+            result = "generalize"
+        elif isinstance(effect, WaagentMistyped):
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    f"'{effect.text}': waagent has no option '{effect.option}' (meant '{effect.meant}'?); it "
+                    "prints its usage and deprovisions nothing",
+                    place,
+                    rule="PSIM006",
+                )
+            )
+            evidence.append(f"'{effect.text}' at {place}: not a deprovision (unknown option {effect.option})")
+        elif isinstance(effect, CloudInitClean):
+            cloud_init_clean(vm.disk)
+            evidence.append(f"'{effect.text}' at {place} ({step.name})")
+        elif isinstance(effect, Sysprep):
+            _sysprep(effect, step, lines, place, pipeline, vm, evidence, findings)
+            result = "generalize"
     return result
+
+
+@functools.lru_cache(maxsize=256)
+def _line_plan(lines: tuple[str, ...]) -> tuple[bool, tuple[tuple[int, Effect], ...]]:
+    """What of ``lines`` runs as commands: whether any command does, and each effect with its line's index.
+
+    Pure, so made once per script text: every template of an AIB file runs the same hidden deprovision step.
+    Here-document bodies and lines that write a file are data, not commands.
+    """
+    executed = executed_lines(list(lines))
+    runs_a_command = False
+    planned: list[tuple[int, Effect]] = []
+    for index, line in enumerate(lines):
+        if index not in executed or writes_a_file(line):
+            continue
+        if line.strip() and not line.strip().startswith("#"):
+            runs_a_command = True
+        planned += ((index, effect) for effect in recognise_line(line))
+    return runs_a_command, tuple(planned)
 
 
 def _sysprep(

@@ -108,6 +108,11 @@ def waits_for_image_state(lines: list[str]) -> bool:
         ...     "while ((Get-ItemProperty $key).ImageState -ne $EndState) { Start-Sleep 5 }"])
         True
     """
+    return _waits(tuple(lines))
+
+
+@lru_cache(maxsize=256)
+def _waits(lines: tuple[str, ...]) -> bool:
     if any(IMAGE_STATE_WAIT.search(line) for line in lines):
         return True
     text = "\n".join(lines)

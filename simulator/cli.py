@@ -129,11 +129,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run provsim; returns the exit status (also used by the console script).
 
     Without ``argv`` (the console script, ``python -m provsim.cli``) the process
-    is provsim's and ends right after: see :func:`_leave_the_heap_to_the_exit`.
+    is provsim's: a command's dataclasses take their compiled methods from the
+    user's cache (:mod:`provsim.startup`), and the process ends right after
+    (:func:`_leave_the_heap_to_the_exit`).
     """
     if argv is not None:
         return _run(argv)
-    status = _run(sys.argv[1:])
+    argv = sys.argv[1:]
+    if not _named_command(argv):  # --help, --version: no command, no dataclass to make
+        return _run(argv)
+    from .startup import compiled_dataclass_methods
+
+    with compiled_dataclass_methods():
+        status = _run(argv)
     _leave_the_heap_to_the_exit()
     return status
 

@@ -11,6 +11,7 @@ testinfra (the Docker backend), tree-sitter (scripts).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -183,3 +184,81 @@ print(json.dumps({"status": given, "modules": [str(gc.get_freeze_count() > 0)]})
     given, owned = loaded_after(script)
     assert given == 0
     assert owned == {"True"}
+
+
+DATACLASS_METHODS = """\
+import contextlib, dataclasses, hashlib, inspect, json, marshal, sys
+from provsim.startup import compiled_dataclass_methods
+with compiled_dataclass_methods() if sys.argv[1] == "cached" else contextlib.nullcontext():
+    import provsim.pipeline.check, provsim.pipeline.detect, provsim.cells, provsim.render
+    @dataclasses.dataclass
+    class Theirs:
+        x: int = 1
+methods = {}
+for name, module in sorted(sys.modules.items()):
+    for cls in [c for c in vars(module).values() if inspect.isclass(c) and c.__module__ == name]:
+        if name.startswith("provsim.") and dataclasses.is_dataclass(cls):
+            for attr, function in vars(cls).items():
+                if inspect.isfunction(function) and function.__code__.co_filename == "<string>":
+                    code = hashlib.sha256(marshal.dumps(function.__code__)).hexdigest()
+                    shown = f"{code} {function.__annotations__} {function.__defaults__}"
+                    methods[f"{name}.{cls.__name__}.{attr}"] = shown
+print(json.dumps({"status": int(hasattr(dataclasses, "exec")), "modules": [f"{k}: {v}" for k, v in methods.items()]}))
+"""
+
+
+def test_dataclasses_made_with_cached_methods_are_those_python_makes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The methods' code, annotations and defaults, byte for byte, with an empty cache, a filled one, and none."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    from provsim.startup import methods_file
+
+    _, plain = loaded_after(DATACLASS_METHODS, "plain")
+    assert len(plain) > 150
+    assert methods_file() is not None and not methods_file().exists()
+    for _ in ("filling", "filled"):
+        left_exec, cached = loaded_after(DATACLASS_METHODS, "cached")
+        assert cached == plain
+        assert left_exec == 0  # dataclasses' own namespace is as it was after the block
+    text = methods_file().read_bytes()
+    assert b"Theirs" not in text  # a dataclass of anyone else is made as Python makes it, and not kept
+
+
+def test_a_damaged_or_shared_cache_of_methods_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from provsim import startup
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = startup.methods_file()
+    assert path is not None
+    startup.write_checked(path, b"dataclass methods", b"payload")
+    assert startup.read_checked(path, b"dataclass methods") == b"payload"
+    assert startup.read_checked(path, b"hcl2 parser") is None  # another kind of file: damaged as far as this goes
+    assert not path.exists()
+    startup.write_checked(path, b"dataclass methods", b"payload")
+    path.chmod(0o666)
+    assert startup.read_checked(path, b"dataclass methods") is None
+    path.chmod(0o600)
+    content = bytearray(path.read_bytes())
+    content[-1] ^= 0x01
+    path.write_bytes(bytes(content))
+    assert startup.read_checked(path, b"dataclass methods") is None
+    assert not path.exists()
+
+
+def test_only_the_command_line_keeps_compiled_methods(tmp_path: Path) -> None:
+    """``main()`` of the console script fills the cache; ``main(argv)`` (tests, tools) and ``--help`` do not."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    cli = [sys.executable, "-m", "provsim.cli"]
+    subprocess.run([*cli, "--help"], cwd=ROOT, env=env, capture_output=True, check=True)
+    called = "from provsim.cli import main; main(['check', 'fixtures/packer/linux-vhd.json'])"
+    subprocess.run([sys.executable, "-c", called], cwd=ROOT, env=env, capture_output=True, check=True)
+    assert not list(tmp_path.glob("provsim/dataclass-methods-*"))
+    runs = [
+        subprocess.run([*cli, "check", "fixtures/packer/linux-vhd.json"], cwd=ROOT, env=env, capture_output=True)
+        for _ in range(2)
+    ]
+    assert list(tmp_path.glob("provsim/dataclass-methods-*"))
+    assert runs[0].stdout and {(run.returncode, run.stdout, run.stderr) for run in runs} == {
+        (runs[0].returncode, runs[0].stdout, runs[0].stderr)
+    }

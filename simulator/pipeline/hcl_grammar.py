@@ -13,14 +13,13 @@ remain on every ``provsim check`` of an HCL template:
   afresh: about 2.4 s.
 
 So provsim keeps the parser python-hcl2 built, pickled whole, in the user's
-cache folder (``$XDG_CACHE_HOME/provsim``, else ``~/.cache/provsim``, as
-:func:`provsim.containers.base_image._build_lock` does; never the work tree).
+cache folder (:func:`provsim.startup.cache_folder`; never the work tree).
 The file is named by the versions of Python, Lark and python-hcl2 and the
 grammar's checksum, so an upgrade makes a new one. It is written only once a
 copy read back from its bytes parses a sample as the parser that was saved
 does, and it carries the checksum of those bytes. Loading it is a checksum
 and one ``pickle.loads``, done only when the file and its folder are the
-user's own and writable by no one else. Anything wrong with it (no cache
+user's own and writable by no one else (:mod:`provsim.startup`). Anything wrong with it (no cache
 folder, a damaged or stale file, a Lark that pickles differently) falls back
 to python-hcl2's own parser: the cache can make a check faster, never
 different.
@@ -35,15 +34,15 @@ import contextlib
 import copy
 import gc
 import io
-import os
 import pickle
 import sys
-import tempfile
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from ..startup import cache_folder, read_checked, write_checked
 
 #: Parsed when the cache file is written, by the parser and by a copy read back from the file's bytes: a
 #: file whose copy reads it differently is not written. It touches blocks, labels, lists, maps, heredocs,
@@ -109,8 +108,7 @@ def cache_file() -> Path:
     grammar = (Path(hcl2_parser.__file__).parent / "hcl2.lark").read_bytes()
     digest = f"{zlib.crc32(grammar):08x}"  # zlib, not hashlib: no OpenSSL to load (3 ms) to tell grammars apart
     python = "{}.{}".format(*sys.version_info[:2])
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "provsim"
-    return folder / f"hcl2-parser-py{python}-lark{lark.__version__}-hcl2{hcl2_version}-{digest}.pickle"
+    return cache_folder() / f"hcl2-parser-py{python}-lark{lark.__version__}-hcl2{hcl2_version}-{digest}.pickle"
 
 
 def _serialized(tree: Any) -> dict[str, Any]:
@@ -139,9 +137,8 @@ def _defer_hcl2_init() -> None:
         defer_package_init("regex", if_installed=True)
 
 
-#: The start of a cache file, then the CRC-32 of the pickle after it, in 8 hex digits and a newline.
-_MAGIC = b"provsim hcl2 parser\n"
-_HEADER = len(_MAGIC) + 9
+#: What the cache file says it holds (:func:`provsim.startup.read_checked`).
+_KIND = b"hcl2 parser"
 
 
 def _from_cache() -> Any | None:
@@ -149,35 +146,16 @@ def _from_cache() -> Any | None:
         path = cache_file()
     except Exception:  # no home folder, or python-hcl2 laid out differently: its own parser is used
         return None
-    try:
-        if not _private(path):
-            return None
-        content = path.read_bytes()
-        header, payload = content[:_HEADER], memoryview(content)[_HEADER:]
-        if header == _MAGIC + f"{zlib.crc32(payload):08x}\n".encode():
-            with _no_collection():
-                return pickle.loads(payload)
-    except FileNotFoundError:
+    payload = read_checked(path, _KIND)  # None: no file, not private, or damaged (then removed)
+    if payload is None:
         return None
-    except Exception:  # unreadable, or pickled by another Lark: replaced by python-hcl2's own parser
-        pass
-    # Damaged (the checksum differs) or unreadable.
-    with contextlib.suppress(OSError):
-        path.unlink(missing_ok=True)
-    return None
-
-
-def _private(path: Path) -> bool:
-    """Whether ``path`` and its folder are this user's and writable by no one else.
-
-    Unpickling runs what the file says, so it is read only when no other user could have written it
-    (the test OpenSSH makes of ``~/.ssh``); a missing file raises ``FileNotFoundError``.
-    """
-    for candidate in (path, path.parent):
-        status = candidate.stat()
-        if status.st_uid != os.geteuid() or status.st_mode & 0o022:
-            return False
-    return True
+    try:
+        with _no_collection():
+            return pickle.loads(payload)
+    except Exception:  # pickled by another Lark: replaced by python-hcl2's own parser
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        return None
 
 
 @contextlib.contextmanager
@@ -229,16 +207,7 @@ def _save(built: Any, path: Path) -> None:
     payload = buffer.getvalue()
     if _serialized(pickle.loads(payload).parse(_SAMPLE)) != _serialized(built.parse(_SAMPLE)):
         return  # this Lark does not survive a pickle: python-hcl2's own parser every time
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # Written whole under another name, then renamed: a parallel check (process pool, pytest -n) never reads half.
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".hcl2-parser-")
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(_MAGIC + f"{zlib.crc32(payload):08x}\n".encode() + payload)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_checked(path, _KIND, payload)  # whole under another name, then renamed: a parallel check never reads half
 
 
 class _Pickler(pickle.Pickler):

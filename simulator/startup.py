@@ -1,0 +1,161 @@
+"""Work that is the same in every start of provsim, done once and kept in the user's cache folder.
+
+A one-template ``provsim check`` is mostly start-up (issue 15): importing the
+library, which makes about 270 dataclasses. On Python 3.11 and 3.12 each
+dataclass writes out the source of its ``__init__``, ``__repr__``, ``__eq__``
+and the rest and compiles it, one ``exec`` of a string per method
+(``dataclasses._create_fn``): an eighth of a JSON template's check. The text
+is the same in every start, and so is what compiling it gives, so
+:func:`compiled_dataclass_methods` keeps the compiled code of provsim's own
+dataclasses, keyed by that text, and hands ``exec`` the code in place of the
+text. The classes are the same classes: the code is what Python compiles from
+that text (``compile(text, "<string>", "exec")``, the flags of the
+``dataclasses`` module, which has none).
+
+Only where provsim's command line owns the process (``provsim.cli.main``
+without ``argv``): the library, imported by a test suite or a tool, makes its
+classes as Python does.
+
+The cache files (this one and :mod:`provsim.pipeline.hcl_grammar`'s parser)
+hold code that loading runs, so they are read only when the file and its
+folder are the user's own and writable by no one else, written whole under
+another name and renamed (a parallel check never reads half), and carry a
+CRC-32 of their content: a damaged file is removed and not used.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import marshal
+import os
+import sys
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from types import CodeType
+from typing import Any
+
+
+def cache_folder() -> Path:
+    """``$XDG_CACHE_HOME/provsim``, else ``~/.cache/provsim`` (never the work tree)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "provsim"
+
+
+def is_private(path: Path) -> bool:
+    """Whether ``path`` and its folder are this user's and writable by no one else.
+
+    What is loaded from a cache file runs, so it is read only when no other
+    user could have written it (the test OpenSSH makes of ``~/.ssh``); a
+    missing file raises ``FileNotFoundError``.
+    """
+    for candidate in (path, path.parent):
+        status = candidate.stat()
+        if status.st_uid != os.geteuid() or status.st_mode & 0o022:
+            return False
+    return True
+
+
+def _header(kind: bytes, payload: bytes | memoryview) -> bytes:
+    return b"provsim " + kind + b"\n" + f"{zlib.crc32(payload):08x}\n".encode()
+
+
+def read_checked(path: Path, kind: bytes) -> memoryview | None:
+    """The content :func:`write_checked` wrote to ``path``, when the file is private and undamaged.
+
+    ``None`` when there is no file or it is not private; a damaged file is
+    removed as well (it is rewritten by whoever needs it next).
+    """
+    try:
+        if not is_private(path):
+            return None
+        content = path.read_bytes()
+    except OSError:  # FileNotFoundError among them; or no home folder
+        return None
+    size = len(_header(kind, b""))
+    header, payload = content[:size], memoryview(content)[size:]
+    if header == _header(kind, payload):
+        return payload
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+    return None
+
+
+def write_checked(path: Path, kind: bytes, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` with its checksum, whole under another name, then renamed."""
+    import tempfile  # only when a cache is written: a start that reads one does not pay for it
+
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-")
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(_header(kind, payload) + payload)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+#: What the cache of dataclass methods keeps at most: a release's classes are about 300 methods; a
+#: cache grown past this by many versions of provsim starts again from the methods of one run.
+KEPT_METHODS = 5000
+_METHODS = b"dataclass methods"
+
+
+def methods_file() -> Path | None:
+    """The cache of compiled dataclass methods: one per Python implementation and bytecode format."""
+    import importlib.util
+
+    tag = sys.implementation.cache_tag
+    if tag is None:  # a Python that caches no bytecode
+        return None
+    return cache_folder() / f"dataclass-methods-{tag}-{importlib.util.MAGIC_NUMBER.hex()}.marshal"
+
+
+@contextlib.contextmanager
+def compiled_dataclass_methods() -> Iterator[None]:
+    """Within: provsim's dataclasses get their methods' code from the cache; what was missing is added after.
+
+    ``dataclasses`` looks ``exec`` up in its own module first: the name is set
+    there for the time of the block and removed after. Text of anyone else's
+    dataclass, or that is not a string, goes to the real ``exec`` unchanged.
+    """
+    import dataclasses
+
+    path = methods_file()
+    known = _load(path)
+    used: dict[str, CodeType] = {}
+    added: dict[str, CodeType] = {}
+
+    def exec_compiled(source: Any, globals: Any = None, locals: Any = None, /, **options: Any) -> None:
+        if type(source) is str and isinstance(globals, dict) and str(globals.get("__name__")).startswith("provsim."):
+            code = known.get(source) or added.get(source)
+            if code is None:
+                code = added[source] = compile(source, "<string>", "exec", dont_inherit=True)
+            used[source] = code
+            source = code
+        builtins.exec(source, globals, locals, **options)
+
+    setattr(dataclasses, "exec", exec_compiled)  # noqa: B010 - mypy knows no such attribute, rightly
+    try:
+        yield
+    finally:
+        if vars(dataclasses).get("exec") is exec_compiled:
+            delattr(dataclasses, "exec")
+        if added and path is not None:
+            kept = {**known, **added} if len(known) + len(added) <= KEPT_METHODS else used
+            with contextlib.suppress(Exception):  # a read-only home: the next start compiles again, no more
+                write_checked(path, _METHODS, marshal.dumps(kept))
+
+
+def _load(path: Path | None) -> dict[str, CodeType]:
+    payload = read_checked(path, _METHODS) if path is not None else None
+    if payload is None:
+        return {}
+    try:
+        loaded = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(loaded, dict):
+        return {}
+    return {key: code for key, code in loaded.items() if isinstance(key, str) and isinstance(code, CodeType)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import _thread
+import threading
 from typing import Any
 
 import pytest
@@ -37,3 +39,12 @@ def test_a_failing_cell_stops_the_others_and_the_run_leaves_nothing(docker_engin
     assert run.leftovers() == ([], [])
     with pytest.raises(ProvsimError, match="is stopping"):
         run.machine(base, role="vm")
+
+
+def test_ctrl_c_while_cells_run_side_by_side_leaves_nothing(docker_engine: tuple[Any, str]) -> None:
+    client, base = docker_engine
+    run = Run(client, base)
+    threading.Timer(3.0, _thread.interrupt_main).start()  # Ctrl-C, as the main thread receives it
+    with pytest.raises(KeyboardInterrupt), run:
+        run_cells(run, LINUX_CELLS, at_once=4)
+    assert run.leftovers() == ([], [])

@@ -95,6 +95,7 @@ def test_check_of_a_json_template_leaves_hcl_and_the_engine_alone(template: str)
     status, modules = loaded_after(CLI, "check", template)
     assert status in (0, 1)
     assert heavy(modules) & {"hcl2", "lark", "docker", "testinfra"} == set()
+    assert "provsim.pipeline.packer_hcl" not in modules  # HCL's reader and its expressions (3 ms)
     assert "multiprocessing" not in modules  # the process pool is for many pipelines only
 
 

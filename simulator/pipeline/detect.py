@@ -8,7 +8,6 @@ from pathlib import Path
 from ..errors import ProvsimError
 from .aib import is_aib, read_aib
 from .model import Pipeline
-from .packer_hcl import read_packer_hcl
 from .packer_json import read_packer_json
 from .sources import parse_json, read_text
 from .variables import PackerVariables
@@ -36,6 +35,8 @@ def _read_folder(folder: Path, given: PackerVariables) -> list[Pipeline]:
     """
     pipelines: list[Pipeline] = []
     if any(folder.glob("*.pkr.hcl")):
+        from .packer_hcl import read_packer_hcl  # HCL's reader (and its expressions) for HCL only
+
         pipelines += read_packer_hcl(folder, given)
     for candidate in sorted(folder.glob("*.json")):
         if candidate.name.endswith(".pkr.json"):
@@ -86,4 +87,6 @@ def _read_file(path: Path, given: PackerVariables) -> list[Pipeline]:
             f"{path}: JSON, but neither a Packer template (no 'builders') nor an AIB template (no "
             "'Microsoft.VirtualMachineImages/imageTemplates' resource)"
         )
+    from .packer_hcl import read_packer_hcl
+
     return read_packer_hcl(path, given)

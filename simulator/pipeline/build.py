@@ -39,7 +39,6 @@ from .recognise import (
     waits_for_image_state,
 )
 from .scripts.effects import AgentChange, Effect, FileWrite, Place, Undecided
-from .scripts.powershell import read_powershell
 from .scripts.shell import MODELLED_FOLDERS, Context, shell_words
 from .scripts.steps import run_command, run_shell_step
 from .sources import current_text, read_text, text_lines
@@ -253,6 +252,8 @@ def _read_powershell(
     findings: list[Finding],
 ) -> list[str]:
     """What of a PowerShell script runs; a deprovision behind a condition only the VM decides is reported."""
+    from .scripts.powershell import read_powershell  # PowerShell's reader for Windows steps only
+
     pairs = (assignment.partition("=") for assignment in environment)
     env = tuple((name, value) for name, equals, value in pairs if equals)
     reading = read_powershell(tuple(lines), env, _deprovisions)

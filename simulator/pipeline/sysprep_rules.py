@@ -38,7 +38,6 @@ from .findings import Finding, Severity
 from .model import Location, Pipeline, Step
 from .recognise import recognise_line
 from .scripts.effects import Sysprep
-from .scripts.powershell import without_comments
 
 #: Commands that install an AppX package for the current user only (``Add-AppxPackage``, not its provisioned kin).
 _PER_USER = re.compile(r"(?i)(?<![\w-])(?:winget(?:\.exe)?\s+install\b|add-appxpackage\b)")
@@ -57,6 +56,8 @@ _RESTART = re.compile(
 
 
 def _lines(step: Step) -> list[tuple[str, Location]]:
+    from .scripts.powershell import without_comments  # PowerShell's reader for PowerShell steps only
+
     texts = step.texts()
     code = without_comments([line for line, _ in texts]) if step.kind == "powershell" else [line for line, _ in texts]
     return [(line, where) for line, (_, where) in zip(code, texts, strict=True)]

@@ -168,12 +168,12 @@ def boot(
             media_file.write_text(media)
             volumes[str(media_file.parent)] = {"bind": MEDIA_FOLDER, "mode": "ro"}
         machine = run.machine(image.tag, role, volumes)
-        on_disk = machine.disk.read_text(MEDIA_PATH)
-        if on_disk != media:
-            raise ProvsimError(
-                f"the provisioning media in container {machine.container.short_id} is not the OS profile's"
-            )
         with first_boot(machine):
+            # The media is a host folder's, never remembered; this first look also reads ahead for the agents.
+            if machine.disk.read_text(MEDIA_PATH) != media:
+                raise ProvsimError(
+                    f"the provisioning media in container {machine.container.short_id} is not the OS profile's"
+                )
             creation = platform.create_vm(image.as_platform_image(), profile, disk=machine.disk, source_vm=source_vm)
     finally:
         # The agent has read the media (or never will): the OS profile's password leaves the host's disk now;

@@ -19,8 +19,8 @@ disk changes the container (a VM's first boot: the machine runs only its idle
 process and the agents' commands), :meth:`ContainerDisk.remembering` keeps
 what was read: the paths the caller expects to read are looked at together,
 in one exec of the same ``test`` and ``cat`` commands, and what this disk
-writes or removes is remembered as written. Any other command forgets all
-of it, since it may change any file.
+writes or removes is remembered as written and sent in front of its next
+exec. Any other command forgets all of it, since it may change any file.
 """
 
 from __future__ import annotations
@@ -56,6 +56,10 @@ NOBODY_UID = 65534
 #: Texts up to this size are written in the command itself (Linux takes 128 KiB per argument); larger ones or texts
 #: holding NUL go through an archive.
 INLINE_WRITE_LIMIT = 64 * 2**10
+#: Writes held back while remembering are sent with the next exec, or alone once they reach this size.
+PENDING_LIMIT = 96 * 2**10
+#: The exit status of an exec whose held-back writes failed (the command after them did not run).
+WRITES_FAILED = 97
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class ContainerDisk:
         self._listed: dict[str, list[str]] = {}
         self._read_ahead: tuple[str, ...] = ()
         self._patterns_ahead: tuple[str, ...] = ()
+        self._pending: list[str] = []  # commands of writes held back while remembering, in order
 
     # -- commands ---------------------------------------------------------------------------------
     def run(self, command: str, *, user: str = "root", timeout: float = OPERATION_TIMEOUT) -> tuple[int, str]:
@@ -111,7 +116,50 @@ class ContainerDisk:
         return self._execute(command, user=user, timeout=timeout)
 
     def _execute(self, command: str, *, user: str = "root", timeout: float = OPERATION_TIMEOUT) -> tuple[int, str]:
-        """:meth:`run` for this disk's own commands, whose effect on the files the caller accounts for."""
+        """:meth:`run` for this disk's own commands, whose effect on the files the caller accounts for.
+
+        Writes held back (see :meth:`remembering`) go first, in the same exec:
+        if one fails, the command does not run and this raises.
+        """
+        writes = self._take_pending()
+        if writes and len(writes) + len(command) > PENDING_LIMIT + INLINE_WRITE_LIMIT:
+            self._send_writes(writes)
+            writes = ""
+        if not writes:
+            return self._execute_alone(command, user=user, timeout=timeout)
+        failed = f"@@provsim-writes-failed-{uuid.uuid4().hex}@@"
+        status, output = self._execute_alone(
+            # The writes' own output (none, unless they fail) must not mix with the command's.
+            f"written=$({{ {writes}; }} 2>&1) || {{ printf '%s %s\\n' {failed} \"$written\"; exit {WRITES_FAILED}; }}\n"
+            f"{command}",
+            user=user,
+            timeout=timeout,
+        )
+        if status == WRITES_FAILED and failed in output:
+            raise ProvsimError(
+                f"in container {self.container.short_id}: writing files failed: {output.replace(failed, '').strip()}"
+            )
+        return status, output
+
+    def _send_writes(self, writes: str) -> None:
+        status, output = self._execute_alone(writes)
+        if status != 0:
+            raise ProvsimError(f"in container {self.container.short_id}: writing files failed ({status}): {output}")
+
+    def _take_pending(self) -> str:
+        writes = " && ".join(self._pending)
+        self._pending.clear()
+        return writes
+
+    def _flush(self) -> None:
+        """Send the writes held back, if any (before anything that does not go through :meth:`_execute`)."""
+        writes = self._take_pending()
+        if writes:
+            self._send_writes(writes)
+
+    def _execute_alone(
+        self, command: str, *, user: str = "root", timeout: float = OPERATION_TIMEOUT
+    ) -> tuple[int, str]:
         with Watchdog(self.container, timeout) as watch:
             try:
                 execution = self._stream(["/bin/sh", "-c", command], user=user, keep=OUTPUT_LIMIT + 1)
@@ -145,6 +193,7 @@ class ContainerDisk:
         is no deadline here; a :class:`~provsim.containers.watchdog.Watchdog`
         around the call ends it (and the container) when time is up.
         """
+        self._flush()
         self._forget()
         return self._stream(argv, user=user, keep=keep)
 
@@ -215,15 +264,25 @@ class ContainerDisk:
                 )
             else:
                 self._write_by_archive(path, data, mode)
-        if commands:
+        if commands and self._known is not None:
+            self._hold(" && ".join(commands))
+        elif commands:
             self._must(" && ".join(commands))
         for path, text in files.items():
             self._remember(path, ABSENT if text is None else Seen(True, text))
+
+    def _hold(self, command: str) -> None:
+        """Keep a write's command for the next exec (while remembering: what it writes is known already)."""
+        if sum(map(len, self._pending)) + len(command) > PENDING_LIMIT:
+            self._flush()
+        self._pending.append(command)
 
     def _write_by_archive(self, path: str, data: bytes, mode: int) -> None:
         # The engine unpacks archives in its own view of the container, where Docker's /etc files are still
         # mounted; so the file is staged beside them and renamed in the container's own view.
         import docker
+
+        self._flush()  # what was written before lands first
 
         self._staged += 1
         staged = f"{STAGING}/{self._staged}"
@@ -238,6 +297,7 @@ class ContainerDisk:
 
     def put_file(self, folder: str, name: str, content: bytes, *, mode: int = 0o644, owner: int = 0) -> None:
         """Upload one file into an existing folder."""
+        self._flush()
         self._forget()
         self._put_archive(folder, name, content, mode=mode, owner=owner)
 
@@ -282,7 +342,12 @@ class ContainerDisk:
     def set_hostname(self, name: str) -> None:
         # /etc/hostname is what the OS comes up with; the running kernel's name follows when allowed.
         self.write_text("/etc/hostname", name + "\n")
-        self._execute(f"hostname {shlex.quote(name)}")  # the kernel's name, no file: nothing to forget
+        # The kernel's name (refused without CAP_SYS_ADMIN, which is fine): no file, nothing to forget.
+        kernel_name = f"hostname {shlex.quote(name)}"
+        if self._known is not None:
+            self._hold(f"{{ {kernel_name} >/dev/null 2>&1 || true; }}")
+        else:
+            self._execute(kernel_name)
 
     # -- accounts ---------------------------------------------------------------------------------
     def user(self, name: str) -> Account | None:
@@ -329,13 +394,21 @@ class ContainerDisk:
         The first read looks at every path of ``read_ahead`` and every glob of
         ``patterns`` too, in the same exec, and so does the first read after a
         command made the disk forget. Paths in a host folder are never kept:
-        the host changes them.
+        the host changes them. Writes are held back and sent in front of the
+        next exec (a failed one raises there), the last ones when the block ends;
+        if the block raises, the writes still held back are dropped.
         """
+        self._flush()
         saved = (self._known, self._listed, self._read_ahead, self._patterns_ahead)
         self._known, self._listed = {}, {}
         self._read_ahead, self._patterns_ahead = tuple(dict.fromkeys(read_ahead)), tuple(dict.fromkeys(patterns))
         try:
             yield
+        except BaseException:
+            self._pending.clear()  # the block failed: its writes would only hide why (a stopped container, say)
+            raise
+        else:
+            self._flush()
         finally:
             self._known, self._listed, self._read_ahead, self._patterns_ahead = saved
 

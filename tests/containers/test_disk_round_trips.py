@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from provsim.containers.disk import INLINE_WRITE_LIMIT, ContainerDisk
 from provsim.containers.machine import Machine
+from provsim.errors import ProvsimError
 
 pytestmark = pytest.mark.container
 
@@ -19,13 +20,13 @@ def machine(docker_run: Any) -> Machine:
 def execs(disk: ContainerDisk, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The commands the disk sends from now on."""
     sent: list[str] = []
-    execute = disk._execute
+    execute = disk._execute_alone
 
     def counted(command: str, **options: Any) -> tuple[int, str]:
         sent.append(command)
         return execute(command, **options)
 
-    monkeypatch.setattr(disk, "_execute", counted)
+    monkeypatch.setattr(disk, "_execute_alone", counted)
     return sent
 
 
@@ -85,3 +86,22 @@ def test_a_host_folder_is_never_remembered(docker_run: Any) -> None:
         assert vm.disk.read_text("/mnt/host/media") is None
         (folder / "media").write_text("inserted")
         assert vm.disk.read_text("/mnt/host/media") == "inserted"
+
+
+def test_writes_held_back_land_in_order_at_the_next_exec_and_a_failed_one_raises(
+    machine: Machine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    disk = machine.disk
+    sent = execs(disk, monkeypatch)
+    with disk.remembering():
+        disk.write_text("/etc/held/one", "1")
+        disk.set_hostname("held-back")
+        disk.write_text("/etc/held/one", "2")
+        assert disk.read_text("/etc/held/one") == "2" and disk.hostname() == "held-back"
+        assert sent == [], "written files are known without asking"
+    assert len(sent) == 1, "the block's end sent them in one exec"
+    assert disk.run("cat /etc/held/one /etc/hostname")[1] == "2held-back\n"
+    with pytest.raises(ProvsimError, match="writing files failed"), disk.remembering():
+        disk.write_text("/etc/hostname/inside-a-file", "x")
+        disk.run("echo never")
+    assert disk.read_text("/etc/hostname") == "held-back\n"

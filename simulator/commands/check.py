@@ -213,10 +213,11 @@ def _memory_documents(
     args: argparse.Namespace, variables: PackerVariables, vhd_as: OsState | None
 ) -> tuple[list[dict[str, Any]], frozenset[str]]:
     """Every pipeline of every path, read here, then built on every core when there are many."""
-    from ..pipeline.detect import read_pipelines
+    from ..pipeline.detect import pipelines_to_read
     from ..pipeline.parallel import check_documents
 
-    pipelines = [pipeline for path in args.paths for pipeline in read_pipelines(Path(path), variables)]
+    # An AIB file's templates are read by the builds, on every core: reading 10,000 here took a third of the time.
+    pipelines = [pipeline for path in args.paths for pipeline in pipelines_to_read(Path(path), variables)]
     for pipeline in pipelines:
         pipeline.linux_agent = args.linux_agent
     secrets = frozenset(value for pipeline in pipelines for value in pipeline.sensitive)

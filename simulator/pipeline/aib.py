@@ -12,6 +12,8 @@ its own deprovision step (seed 004), appended here as a hidden step that runs
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +97,16 @@ SECURE_TYPES = ("securestring", "secureobject")
 
 def read_aib(path: Path, document: dict[str, Any], text: str) -> list[Pipeline]:
     """One pipeline per image template in the document."""
+    return [template.read() for template in unread_templates(path, document, text)]
+
+
+def unread_templates(path: Path, document: dict[str, Any], text: str) -> list[UnreadTemplate]:
+    """Each image template of the document, its file-wide part read (parameters, gallery definitions, lines).
+
+    What stays for :meth:`UnreadTemplate.read` is the template's own part: a
+    pool's forked worker reads the templates it builds, so that the 10,000 of
+    one ARM file are not all read by the calling process first.
+    """
     lines = text_lines(text)
     where_parameters = str(Location(str(path), lines.find('"parameters"')))
     declared = shapes.mapping(document.get("parameters"), where_parameters, "parameters")
@@ -124,22 +136,57 @@ def read_aib(path: Path, document: dict[str, Any], text: str) -> list[Pipeline]:
             return {key: resolve(item) for key, item in value.items()}
         return value
 
-    pipelines = []
-    cursor = 1
     # Read here, once for the file: the rules compare every template's source and outputs with them.
-    definitions = definition_settings(document, lines)
-    try:
-        for template in image_templates(document):
-            start = lines.find("imageTemplates", cursor) or lines.find('"properties"', cursor) or cursor
-            cursor = start + 1
-            # Lines are looked up with the template as written (its values appear in the text), then resolved.
-            pipeline = _pipeline(path, template, resolve, lines, start)
-            pipeline.sensitive = frozenset(sensitive)
-            pipeline.gallery_definitions = definitions
-            pipelines.append(pipeline)
-    except ProvsimError as error:
-        raise ProvsimError(mask(error.message, sensitive)) from None
-    return pipelines
+    arm_file = _ArmFile(path, lines, resolve, frozenset(sensitive), definition_settings(document, lines))
+    unread = []
+    cursor = 1
+    for template in image_templates(document):
+        start = lines.find("imageTemplates", cursor) or lines.find('"properties"', cursor) or cursor
+        cursor = start + 1
+        unread.append(UnreadTemplate(arm_file, template, start))
+    return unread
+
+
+@dataclass(frozen=True)
+class _ArmFile:
+    """What every image template of one ARM file is read with."""
+
+    path: Path
+    lines: TextLines
+    resolve: Callable[[Any], Any]
+    sensitive: frozenset[str]
+    definitions: dict[str, tuple[tuple[str, ...], int | None]]
+
+
+@dataclass(eq=False)
+class UnreadTemplate:
+    """An image template of a parsed ARM file, read into its :class:`Pipeline` by :meth:`read`.
+
+    ``sensitive`` and ``linux_agent`` are the pipeline's to be, so that a
+    caller can mask and state the agent before any template is read.
+    """
+
+    file: _ArmFile
+    written: dict[str, Any]
+    """The template as written: its values are looked up in the text, then resolved."""
+    start: int
+    linux_agent: str | None = None
+
+    @property
+    def sensitive(self) -> frozenset[str]:
+        return self.file.sensitive
+
+    def read(self) -> Pipeline:
+        """The template's pipeline; a bad template is refused with its file and line (secure parameters masked)."""
+        file = self.file
+        try:
+            pipeline = _pipeline(file.path, self.written, file.resolve, file.lines, self.start)
+        except ProvsimError as error:
+            raise ProvsimError(mask(error.message, file.sensitive)) from None
+        pipeline.sensitive = file.sensitive
+        pipeline.gallery_definitions = file.definitions
+        pipeline.linux_agent = self.linux_agent
+        return pipeline
 
 
 def _pipeline(path: Path, written: dict[str, Any], resolve: Any, lines: TextLines, start: int) -> Pipeline:

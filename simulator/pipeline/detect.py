@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from ..errors import ProvsimError
-from .aib import is_aib, read_aib
+from .aib import UnreadTemplate, is_aib, unread_templates
 from .model import Pipeline
 from .packer_json import read_packer_json
 from .sources import parse_json, read_text
@@ -20,20 +20,34 @@ def read_pipelines(path: Path, variables: PackerVariables | None = None) -> list
     JSON with an ``imageTemplates`` resource is AIB, anything else is read as
     HCL2.
     """
+    return [read(pipeline) for pipeline in pipelines_to_read(path, variables)]
+
+
+def pipelines_to_read(path: Path, variables: PackerVariables | None = None) -> list[Pipeline | UnreadTemplate]:
+    """As :func:`read_pipelines`, but an AIB image template is left unread (:meth:`UnreadTemplate.read`).
+
+    Every file is read and parsed here, and a file-wide mistake refused here;
+    what a template alone gets wrong is refused when it is read.
+    """
     given = variables or PackerVariables()
     if path.is_dir():
         return _read_folder(path, given)
     return _read_file(path, given)
 
 
-def _read_folder(folder: Path, given: PackerVariables) -> list[Pipeline]:
+def read(pipeline: Pipeline | UnreadTemplate) -> Pipeline:
+    """The pipeline, read if it was not."""
+    return pipeline if isinstance(pipeline, Pipeline) else pipeline.read()
+
+
+def _read_folder(folder: Path, given: PackerVariables) -> list[Pipeline | UnreadTemplate]:
     """A folder as ``packer build DIR`` reads its ``*.pkr.hcl`` files, plus each JSON template in it by its dialect.
 
     Teams keep Packer JSON and AIB templates side by side in one folder; JSON
     that is neither (var files, ARM parameter files) is not a template and is
     passed over.
     """
-    pipelines: list[Pipeline] = []
+    pipelines: list[Pipeline | UnreadTemplate] = []
     if any(folder.glob("*.pkr.hcl")):
         from .packer_hcl import read_packer_hcl  # HCL's reader (and its expressions) for HCL only
 
@@ -51,7 +65,7 @@ def _read_folder(folder: Path, given: PackerVariables) -> list[Pipeline]:
         if isinstance(document, dict) and "builders" in document:
             pipelines += read_packer_json(candidate, document, text, given)
         elif isinstance(document, dict) and is_aib(document):
-            pipelines += read_aib(candidate, document, text)
+            pipelines += unread_templates(candidate, document, text)
     if not pipelines:
         raise ProvsimError(
             f"{folder}: no template in this folder (no *.pkr.hcl, and no *.json holding a Packer or AIB template); "
@@ -64,7 +78,7 @@ def _read_folder(folder: Path, given: PackerVariables) -> list[Pipeline]:
 _BICEP = re.compile(r"^\s*(resource\s+\w+\s+'[\w.]+/[\w/]+@|param\s+\w+\s+\w+|targetScope\s*=)", re.MULTILINE)
 
 
-def _read_file(path: Path, given: PackerVariables) -> list[Pipeline]:
+def _read_file(path: Path, given: PackerVariables) -> list[Pipeline | UnreadTemplate]:
     text = read_text(path)
     if path.suffix.lower() == ".bicep" or _BICEP.search(text):
         raise ProvsimError(
@@ -76,17 +90,17 @@ def _read_file(path: Path, given: PackerVariables) -> list[Pipeline]:
     if text.lstrip().startswith(("{", "[")):
         document = parse_json(path, text)
         if isinstance(document, dict) and "builders" in document:
-            return read_packer_json(path, document, text, given)
+            return list(read_packer_json(path, document, text, given))
         if is_aib(document):
             if given.assigned or given.files:
                 raise ProvsimError(
                     f"{path}: --var and --var-file apply to Packer templates; AIB templates take ARM parameters"
                 )
-            return read_aib(path, document, text)
+            return list(unread_templates(path, document, text))
         raise ProvsimError(
             f"{path}: JSON, but neither a Packer template (no 'builders') nor an AIB template (no "
             "'Microsoft.VirtualMachineImages/imageTemplates' resource)"
         )
     from .packer_hcl import read_packer_hcl
 
-    return read_packer_hcl(path, given)
+    return list(read_packer_hcl(path, given))

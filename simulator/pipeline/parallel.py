@@ -1,7 +1,10 @@
 """Many pipelines on every core: the simulated builds of ``provsim check`` in a process pool.
 
-Reading stays in the calling process (a bad template is refused before any
-work, naming its file as before); each pipeline's build, registrations and VM
+Files are read and parsed in the calling process; an AIB image template may
+come unread (:class:`~provsim.pipeline.aib.UnreadTemplate`, from
+:func:`~provsim.pipeline.detect.pipelines_to_read`) and is read by the worker
+that builds it: a bad one is refused with its file and line as before, only
+after the chunks in front of it are built. Each pipeline's build, registrations and VM
 creations are independent of every other's (``report_build(simulate_build(...))``
 in :mod:`provsim.pipeline.check`), so they go to a
 :class:`concurrent.futures.ProcessPoolExecutor` in chunks, and come back as
@@ -22,10 +25,15 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model import OsState
 from .model import Pipeline
+
+if TYPE_CHECKING:
+    from .aib import UnreadTemplate
+
+    Readable = Pipeline | UnreadTemplate
 
 #: Fewer pipelines than this are built in the calling process: a pool would cost more than it saves.
 PARALLEL_FROM = 32
@@ -49,7 +57,7 @@ def usable_cores() -> int:
 
 
 def check_documents(
-    pipelines: Sequence[Pipeline],
+    pipelines: Sequence[Readable],
     seed: int = 0,
     vhd_as: OsState | None = None,
     *,
@@ -59,6 +67,7 @@ def check_documents(
 ) -> list[dict[str, Any]]:
     """Each pipeline's report as its JSON document (``PipelineReport.to_dict``), in the order given.
 
+    ``pipelines``: read, or AIB templates left for the builds to read.
     ``jobs``: the most worker processes (default: every usable core).
     ``release``: ``pipelines`` (a list) is emptied as its pipelines are handed
     to the builds, so that their memory is free for the documents (the 10,000
@@ -82,7 +91,10 @@ def check_documents(
         _HANDED = pipelines
         tasks: list[Any] = bounds
     else:
-        tasks = [list(pipelines[start:stop]) for start, stop in bounds]
+        from .detect import read
+
+        # Spawned workers are sent the pipelines themselves: read here (a template's reader is not pickled).
+        tasks = [[read(pipeline) for pipeline in pipelines[start:stop]] for start, stop in bounds]
     # Imported here: multiprocessing and the executor cost a check of one template 40-50 ms.
     from concurrent.futures import ProcessPoolExecutor
 
@@ -118,11 +130,11 @@ def check_documents(
 
 
 #: The pipelines of the running :func:`check_documents`, for the workers it forks (empty otherwise).
-_HANDED: Sequence[Pipeline] = ()
+_HANDED: Sequence[Readable] = ()
 
 
 def _in_process(
-    pipelines: Sequence[Pipeline], seed: int, vhd_as: OsState | None, progress: Progress | None, release: bool
+    pipelines: Sequence[Readable], seed: int, vhd_as: OsState | None, progress: Progress | None, release: bool
 ) -> list[dict[str, Any]]:
     documents: list[dict[str, Any]] = []
     total = len(pipelines)
@@ -151,11 +163,12 @@ def _check_task(task: tuple[int, int] | list[Pipeline], seed: int, vhd_as: OsSta
     return _check_chunk(_HANDED[start:stop], seed, vhd_as)
 
 
-def _check_chunk(pipelines: Sequence[Pipeline], seed: int, vhd_as: OsState | None) -> list[dict[str, Any]]:
+def _check_chunk(pipelines: Sequence[Readable], seed: int, vhd_as: OsState | None) -> list[dict[str, Any]]:
     from .build import simulate_build
     from .check import report_build
+    from .detect import read
 
-    return [report_build(simulate_build(pipeline, seed), seed, vhd_as).to_dict() for pipeline in pipelines]
+    return [report_build(simulate_build(read(pipeline), seed), seed, vhd_as).to_dict() for pipeline in pipelines]
 
 
 def _chunk_size(count: int, chunks: int) -> int:

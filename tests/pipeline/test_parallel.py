@@ -90,3 +90,33 @@ def _read(descriptor: int) -> bytes:
         return os.read(descriptor, 65536)
     except OSError:  # EIO: the terminal's other side is closed and drained
         return b""
+
+
+def test_a_bad_template_read_by_a_worker_is_refused_as_by_one_process(tmp_path: Path) -> None:
+    """The pool's workers read their own AIB templates: the first bad one still gives the one line, masked."""
+    template = arm_template(tmp_path, MANY * 2)
+    document = json.loads(template.read_text())
+    document["parameters"] = {"secret": {"type": "secureString", "defaultValue": "Unshown-Passw0rd!"}}
+    document["resources"][MANY]["properties"]["customize"] = [{"type": "Unshown-Passw0rd!"}]
+    document["resources"][MANY + 5]["properties"]["distribute"] = 5  # a later mistake: never the one reported
+    template.write_text(json.dumps(document, indent=1))
+    alone, pooled = check(str(template), "--jobs", "1"), check(str(template), "--jobs", "2")
+    assert (alone.returncode, pooled.returncode) == (2, 2)
+    assert pooled.stderr == alone.stderr
+    assert pooled.stderr.count("\n") == 1 and "Traceback" not in pooled.stderr
+    assert "unknown customizer type '<sensitive>'" in pooled.stderr
+    assert pooled.stdout == alone.stdout == ""
+
+
+def test_templates_left_unread_read_into_the_pipelines_of_the_file() -> None:
+    from provsim.pipeline.detect import pipelines_to_read, read, read_pipelines
+
+    path = ROOT / "fixtures/aib/windows-arm.json"
+    (unread,) = pipelines_to_read(path)
+    unread.linux_agent = "cloud-init"
+    assert unread.sensitive == frozenset()
+    pipeline = read(unread)
+    assert read(pipeline) is pipeline
+    assert pipeline.linux_agent == "cloud-init"
+    pipeline.linux_agent = None
+    assert [pipeline] == read_pipelines(path)

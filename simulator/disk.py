@@ -108,14 +108,16 @@ class MemoryDisk:
     def write_text(self, path: str, text: str) -> None:
         path = _norm(path)
         self._files[path] = text
-        parent = posixpath.dirname(path)
-        while parent not in self._folders:
-            self._folders.add(parent)
-            parent = posixpath.dirname(parent)
+        self._add_folders(_parent(path))
 
     def make_folder(self, path: str) -> None:
-        self.write_text(posixpath.join(_norm(path), ".keep"), "")
-        del self._files[posixpath.join(_norm(path), ".keep")]
+        self._add_folders(_norm(path))
+
+    def _add_folders(self, folder: str) -> None:
+        """``folder`` and the folders above it."""
+        while folder not in self._folders:
+            self._folders.add(folder)
+            folder = _parent(folder)
 
     def exists(self, path: str) -> bool:
         path = _norm(path)
@@ -152,6 +154,11 @@ class MemoryDisk:
         account = self._accounts.pop(name, None)
         if account is not None and remove_home:
             self.remove(account.home)
+
+
+def _parent(path: str) -> str:
+    """The folder holding ``path``, a normalised absolute path (posixpath.dirname, without its general cases)."""
+    return path[: path.rindex("/")] or "/"
 
 
 # Pure, and agents ask for the same few paths on every disk of every VM: normalised once each.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ProvsimError
 
@@ -66,9 +66,11 @@ class ErrorCode(StrEnum):
     OS_PROVISIONING_CLIENT_ERROR = "OSProvisioningClientError"
 
 
-@dataclass(frozen=True)
-class Event:
-    """One line of a VM creation's timeline, at a virtual time in seconds."""
+class Event(NamedTuple):
+    """One line of a VM creation's timeline, at a virtual time in seconds.
+
+    A named tuple, not a dataclass: a check of 1000 templates makes 30,000 of them.
+    """
 
     at: float
     actor: str

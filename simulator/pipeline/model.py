@@ -83,8 +83,16 @@ class Step:
     """Packer's shell ``skip_clean``: true leaves the uploaded script in place instead of removing it over a
     new SSH session after the step; None where the template computes it (not known)."""
 
-    def texts(self) -> list[tuple[str, Location]]:
+    def texts(self) -> tuple[tuple[str, Location], ...]:
         """Every command line this step runs, with where it was written."""
+        # The build and several rules ask for the same step's lines: made once (a step is frozen).
+        made: tuple[tuple[str, Location], ...] | None = self.__dict__.get("_texts")
+        if made is None:
+            made = tuple(self._texts_made())
+            object.__setattr__(self, "_texts", made)
+        return made
+
+    def _texts_made(self) -> list[tuple[str, Location]]:
         lines: list[tuple[str, Location]] = []
         for index, command in enumerate(self.inline):
             written_at = self.inline_lines[index] if index < len(self.inline_lines) else None

@@ -190,14 +190,16 @@ class UnreadTemplate:
 
 
 def _pipeline(path: Path, written: dict[str, Any], resolve: Any, lines: TextLines, start: int) -> Pipeline:
-    def at(key: str, begin: int = start) -> str:
-        return str(Location(str(path), lines.find(f'"{key}"', begin) or begin))
+    written_path = str(path)
+
+    def at(key: str, begin: int = start) -> shapes.Where:
+        return lambda: str(Location(written_path, lines.find(f'"{key}"', begin) or begin))
 
     template = resolve(written)
     properties = shapes.mapping(template.get("properties"), at("properties"), "properties", optional=False)
     written_properties = written.get("properties") if isinstance(written.get("properties"), dict) else {}
     name = shapes.text(template.get("name"), at("name"), "name") or path.stem
-    location = Location(str(path), start)
+    location = Location(written_path, start)
     customize = shapes.objects(
         properties.get("customize"), at("customize"), "customize", 'write a list, [{"type": "Shell", ...}]'
     )
@@ -205,10 +207,10 @@ def _pipeline(path: Path, written: dict[str, Any], resolve: Any, lines: TextLine
     if not isinstance(written_customize, list) or len(written_customize) != len(customize):
         written_customize = customize
     os_type = _os_type(properties, customize, location, at("source"))
-    pipeline = Pipeline(str(path), Tool.AIB, name, os_type, location, source_image=_platform_image(properties))
+    pipeline = Pipeline(written_path, Tool.AIB, name, os_type, location, source_image=_platform_image(properties))
     cursor = lines.find('"customize"', start) or start
     for index, (customizer, as_written) in enumerate(zip(customize, written_customize, strict=True), start=1):
-        here = str(Location(str(path), cursor))
+        here = _written_at(written_path, cursor)
         kind = _kind(customizer, here, f"customizer #{index}", "Shell")
         label = shapes.text(customizer.get("name"), here, f"customizer #{index}: name") or f"customizer #{index}"
         written_name = as_written.get("name") if isinstance(as_written, dict) else None
@@ -218,7 +220,7 @@ def _pipeline(path: Path, written: dict[str, Any], resolve: Any, lines: TextLine
         typed = isinstance(written_type, str)
         line = line or (lines.find(f'"{written_type}"', cursor, NEARBY) if typed else None) or cursor
         cursor = line + 1
-        where = Location(str(path), line)
+        where = Location(written_path, line)
         if kind not in CUSTOMIZERS:
             shown = customizer.get("type") if isinstance(customizer.get("type"), str) else None
             raise ProvsimError(
@@ -232,7 +234,7 @@ def _pipeline(path: Path, written: dict[str, Any], resolve: Any, lines: TextLine
         Step(
             "deprovision",
             f"AIB deprovision ({script})",
-            Location(str(path)),
+            Location(written_path),
             inline=(default,),
             destination=script,
             hidden=True,
@@ -248,25 +250,33 @@ def _pipeline(path: Path, written: dict[str, Any], resolve: Any, lines: TextLine
     )
     cursor = distribute_line
     for index, entry in enumerate(distribute, start=1):
-        here = str(Location(str(path), cursor))
+        here = _written_at(written_path, cursor)
         kind = _kind(entry, here, f"distribute entry #{index}", "ManagedImage", lower=False)
         line = (lines.find(f'"{kind}"', cursor, NEARBY) if kind else None) or cursor
         cursor = line + 1
-        pipeline.targets.append(_target(entry, kind, Location(str(path), line)))
+        pipeline.targets.append(_target(entry, kind, Location(written_path, line)))
     return pipeline
 
 
-def _kind(entry: dict[str, Any], where: str, what: str, example: str, *, lower: bool = True) -> str:
+def _written_at(path: str, line: int) -> shapes.Where:
+    return lambda: str(Location(path, line))
+
+
+def _kind(entry: dict[str, Any], where: shapes.Where, what: str, example: str, *, lower: bool = True) -> str:
     """An entry's ``type``: a string, as ARM's schema requires."""
     kind = entry.get("type")
     if kind is None:
-        raise ProvsimError(f'{where}: {what} has no "type"; add one, such as "type": "{example}"')
+        raise ProvsimError(f'{shapes.shown(where)}: {what} has no "type"; add one, such as "type": "{example}"')
     if not isinstance(kind, str):
-        raise ProvsimError(f'{where}: {what}: type is {shapes.kind_of(kind)}; write a string, such as "{example}"')
+        raise ProvsimError(
+            f'{shapes.shown(where)}: {what}: type is {shapes.kind_of(kind)}; write a string, such as "{example}"'
+        )
     return kind.lower() if lower else kind
 
 
-def _os_type(properties: dict[str, Any], customize: list[dict[str, Any]], location: Location, at: str) -> OsType:
+def _os_type(
+    properties: dict[str, Any], customize: list[dict[str, Any]], location: Location, at: shapes.Where
+) -> OsType:
     source = shapes.mapping(
         properties.get("source"), at, "source", 'write an object, {"type": "PlatformImage", ...}', optional=False
     )
@@ -286,10 +296,12 @@ def _os_type(properties: dict[str, Any], customize: list[dict[str, Any]], locati
 
 
 def _step(kind: str, label: str, customizer: dict[str, Any], where: Location) -> Step:
-    def field(name: str) -> str | None:
-        return shapes.text(customizer.get(name), str(where), f"{label}: {name}")
+    shown = where.__str__
 
-    inline = shapes.texts(customizer.get("inline"), str(where), f"{label}: inline")
+    def field(name: str) -> str | None:
+        return shapes.text(customizer.get(name), shown, f"{label}: {name}")
+
+    inline = shapes.texts(customizer.get("inline"), shown, f"{label}: inline")
     remote = tuple(value for value in (field("scriptUri"), field("sourceUri")) if value)
     if kind == "file":
         return Step("file", label, where, remote=remote, destination=field("destination") or "")
@@ -299,7 +311,7 @@ def _step(kind: str, label: str, customizer: dict[str, Any], where: Location) ->
 
 def _target(entry: dict[str, Any], kind: str, where: Location) -> Target:
     def field(name: str) -> str | None:
-        return shapes.text(entry.get(name), str(where), f"distribute {kind}: {name}")
+        return shapes.text(entry.get(name), where.__str__, f"distribute {kind}: {name}")
 
     name = field("runOutputName") or field("imageId") or field("galleryImageId") or kind
     targets = {"managedimage": TargetKind.MANAGED_IMAGE, "sharedimage": TargetKind.GALLERY_IMAGE, "vhd": TargetKind.VHD}

@@ -20,9 +20,14 @@ written rather than refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import ProvsimError
+
+#: Where a field is written, as shown in front of a message: a text, or what makes it when a message is shown
+#: (a reader of 10,000 templates would otherwise find the line of every field that turns out right).
+Where = str | Callable[[], str]
 
 
 def kind_of(value: Any) -> str:
@@ -47,11 +52,16 @@ def is_expression(value: Any) -> bool:
     return isinstance(value, str) and "${" in value
 
 
-def _wrong(where: str, what: str, value: Any, fix: str) -> ProvsimError:
-    return ProvsimError(f"{where}: {what} is {kind_of(value)}; {fix}")
+def shown(where: Where) -> str:
+    """``where`` as a message shows it."""
+    return where if isinstance(where, str) else where()
 
 
-def mapping(value: Any, where: str, what: str, fix: str = "", *, optional: bool = True) -> dict[str, Any]:
+def _wrong(where: Where, what: str, value: Any, fix: str) -> ProvsimError:
+    return ProvsimError(f"{shown(where)}: {what} is {kind_of(value)}; {fix}")
+
+
+def mapping(value: Any, where: Where, what: str, fix: str = "", *, optional: bool = True) -> dict[str, Any]:
     """An object field; absent or null gives ``{}`` when ``optional``."""
     if value is None and optional:
         return {}
@@ -60,7 +70,7 @@ def mapping(value: Any, where: str, what: str, fix: str = "", *, optional: bool 
     return value
 
 
-def objects(value: Any, where: str, what: str, fix: str = "", *, optional: bool = True) -> list[dict[str, Any]]:
+def objects(value: Any, where: Where, what: str, fix: str = "", *, optional: bool = True) -> list[dict[str, Any]]:
     """A list of objects; absent or null gives ``[]`` when ``optional``."""
     if value is None and optional:
         return []
@@ -73,7 +83,7 @@ def objects(value: Any, where: str, what: str, fix: str = "", *, optional: bool 
     return value
 
 
-def text(value: Any, where: str, what: str, fix: str = "write a string") -> str | None:
+def text(value: Any, where: Where, what: str, fix: str = "write a string") -> str | None:
     """A string field; numbers and bools convert as HCL and mapstructure convert them; null is unset."""
     if value is None:
         return None
@@ -84,7 +94,7 @@ def text(value: Any, where: str, what: str, fix: str = "write a string") -> str 
     raise _wrong(where, what, value, fix)
 
 
-def texts(value: Any, where: str, what: str, *, single: bool = False) -> tuple[str, ...]:
+def texts(value: Any, where: Where, what: str, *, single: bool = False) -> tuple[str, ...]:
     """A list-of-strings field. ``single``: a lone string is a one-item list (Packer JSON's weak decoding)."""
     if value is None:
         return ()
@@ -100,7 +110,7 @@ def texts(value: Any, where: str, what: str, *, single: bool = False) -> tuple[s
     return tuple(found)
 
 
-def flag(value: Any, where: str, what: str) -> bool | None:
+def flag(value: Any, where: Where, what: str) -> bool | None:
     """A bool field: true/false, or the strings "true"/"false" (HCL converts them); None when unset or unknown."""
     if value is None or is_expression(value):
         return None
@@ -109,5 +119,5 @@ def flag(value: Any, where: str, what: str) -> bool | None:
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     if isinstance(value, str):
-        raise ProvsimError(f"{where}: {what} is a string that is neither true nor false; write true or false")
+        raise ProvsimError(f"{shown(where)}: {what} is a string that is neither true nor false; write true or false")
     raise _wrong(where, what, value, "write true or false")

@@ -136,8 +136,13 @@ def unread_templates(path: Path, document: dict[str, Any], text: str) -> list[Un
             return {key: resolve(item) for key, item in value.items()}
         return value
 
+    # A string holds a reference only where the text does, as written or behind a \\u escape; a file that has
+    # none (generated templates often write every value out) is read without copying each template to resolve it.
+    referenced = "[parameters(" in text or "\\u" in text
     # Read here, once for the file: the rules compare every template's source and outputs with them.
-    arm_file = _ArmFile(path, lines, resolve, frozenset(sensitive), definition_settings(document, lines))
+    arm_file = _ArmFile(
+        path, lines, resolve if referenced else _as_written, frozenset(sensitive), definition_settings(document, lines)
+    )
     unread = []
     cursor = 1
     for template in image_templates(document):
@@ -145,6 +150,10 @@ def unread_templates(path: Path, document: dict[str, Any], text: str) -> list[Un
         cursor = start + 1
         unread.append(UnreadTemplate(arm_file, template, start))
     return unread
+
+
+def _as_written(value: Any) -> Any:
+    return value
 
 
 @dataclass(frozen=True)

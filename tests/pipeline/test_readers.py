@@ -285,3 +285,16 @@ def test_builds_of_one_source_are_told_apart_by_their_names(tmp_path: Path) -> N
         'build {\n  name = "prod"\n  sources = ["source.azure-arm.vm"]\n}\n'
     )
     assert [pipeline.name for pipeline in read_pipelines(tmp_path)] == ["dev.vm", "prod.vm"]
+
+
+@pytest.mark.parametrize("written", ["[parameters('templateName')]", "\\u005bparameters('templateName')]"])
+def test_aib_parameter_references_are_resolved_as_written_or_escaped(tmp_path: Path, written: str) -> None:
+    """A file without the text of a reference is read as written; an escaped one is still a reference."""
+    document = json.loads((FIXTURES / "aib/windows-arm.json").read_text())
+    document["parameters"]["templateName"] = {"type": "string", "defaultValue": "from-the-parameter"}
+    (template,) = document["resources"]
+    template["name"] = "@NAME@"
+    path = tmp_path / "arm.json"
+    path.write_text(json.dumps(document).replace('"@NAME@"', f'"{written}"').replace("[parameters('api-version')]", "x"))
+    (pipeline,) = read_pipelines(path)
+    assert pipeline.name == "from-the-parameter"

@@ -78,17 +78,28 @@ def _read_folder(folder: Path, given: PackerVariables) -> list[Pipeline | Unread
 _BICEP = re.compile(r"^\s*(resource\s+\w+\s+'[\w.]+/[\w/]+@|param\s+\w+\s+\w+|targetScope\s*=)", re.MULTILINE)
 
 
+def _bicep(path: Path) -> ProvsimError:
+    return ProvsimError(
+        f"{path}: a Bicep file; provsim reads ARM JSON: build it first with 'az bicep build --file {path.name}' "
+        "and check the .json it writes"
+    )
+
+
 def _read_file(path: Path, given: PackerVariables) -> list[Pipeline | UnreadTemplate]:
     text = read_text(path)
-    if path.suffix.lower() == ".bicep" or _BICEP.search(text):
-        raise ProvsimError(
-            f"{path}: a Bicep file; provsim reads ARM JSON: build it first with 'az bicep build --file {path.name}' "
-            "and check the .json it writes"
-        )
+    looks_json = text.lstrip().startswith(("{", "["))
+    # Valid JSON has no Bicep line (its strings hold no line break): JSON is looked at only when it is not valid.
+    if path.suffix.lower() == ".bicep" or (not looks_json and _BICEP.search(text)):
+        raise _bicep(path)
     if not text.strip():
         raise ProvsimError(f"{path}: empty file; pass a Packer template (.pkr.hcl or JSON) or an AIB template")
-    if text.lstrip().startswith(("{", "[")):
-        document = parse_json(path, text)
+    if looks_json:
+        try:
+            document = parse_json(path, text)
+        except ProvsimError:
+            if _BICEP.search(text):
+                raise _bicep(path) from None
+            raise
         if isinstance(document, dict) and "builders" in document:
             return list(read_packer_json(path, document, text, given))
         if is_aib(document):

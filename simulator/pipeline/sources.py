@@ -17,7 +17,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ..errors import ProvsimError
 
@@ -178,28 +178,54 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 def _check_json_values(path: Path, document: Any, lines: TextLines) -> None:
     """Depth and surrogates, walked without recursion (the document may be arbitrarily deep)."""
+    text = lines.text
     # A lone surrogate can only come from a \\u escape (or be in the text itself, when it was not read from a
     # file): without either, the strings need no look, and an ARM file of 10,000 templates has 100,000 of them.
-    strings = bool(_SURROGATE_ESCAPE.search(lines.text) or _SURROGATE.search(lines.text))
-    if isinstance(document, str) and strings:
+    escaped = "\\u" in text and _SURROGATE_ESCAPE.search(text)
+    if not (escaped or (not text.isascii() and _SURROGATE.search(text))):
+        _check_depth(path, document, lines)
+        return
+    if isinstance(document, str):
         _check_string(path, document, lines)
     stack: list[tuple[Any, int]] = [(document, 1)] if isinstance(document, dict | list) else []
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
-            line = lines.line_at(_deepest_offset(lines.text))
-            raise ProvsimError(
-                f"{path}:{line}: JSON nested deeper than {MAX_DEPTH} levels; no template nests like that, fix the file"
-            )
+            _too_deep(path, lines)
         items = value.values() if isinstance(value, dict) else value
-        if strings:
-            for key in value if isinstance(value, dict) else ():
-                _check_string(path, key, lines)
+        for key in value if isinstance(value, dict) else ():
+            _check_string(path, key, lines)
         for item in items:
             if isinstance(item, dict | list):
                 stack.append((item, depth + 1))
-            elif strings and isinstance(item, str):
+            elif isinstance(item, str):
                 _check_string(path, item, lines)
+
+
+def _check_depth(path: Path, document: Any, lines: TextLines) -> None:
+    """The depth alone, a level at a time: json.loads makes exact dicts and lists, so their type is enough."""
+    level = [document] if type(document) in _CONTAINERS else []
+    depth = 1
+    while level:
+        if depth > MAX_DEPTH:
+            _too_deep(path, lines)
+        below = []
+        for value in level:
+            for item in value.values() if type(value) is dict else value:
+                if type(item) in _CONTAINERS:
+                    below.append(item)
+        level = below
+        depth += 1
+
+
+_CONTAINERS = (dict, list)
+
+
+def _too_deep(path: Path, lines: TextLines) -> NoReturn:
+    line = lines.line_at(_deepest_offset(lines.text))
+    raise ProvsimError(
+        f"{path}:{line}: JSON nested deeper than {MAX_DEPTH} levels; no template nests like that, fix the file"
+    )
 
 
 def _check_string(path: Path, value: str, lines: TextLines) -> None:

@@ -195,3 +195,11 @@ def test_both_backends_read_the_same_residue(provsim_cli: CliRun) -> None:
     (memory,), (docker,) = json.loads(memory_out)["pipelines"], json.loads(docker_out)["pipelines"]
     residue = [sorted(f["id"] for f in p["findings"] if f.get("id", "").startswith("PSIM1")) for p in (memory, docker)]
     assert residue[0] == residue[1] == ["PSIM104", "PSIM105"], "the sudo rule survives the real deprovision too"
+
+
+def test_bicep_behind_a_brace_in_a_json_file_still_asks_for_az_bicep_build(provsim_cli: CliRun, tmp_path: Path) -> None:
+    """Valid JSON is never taken for Bicep; text that fails as JSON and has Bicep's lines is Bicep."""
+    template = tmp_path / "image.json"
+    template.write_text("{\nresource image 'Microsoft.VirtualMachineImages/imageTemplates@2022-02-14' = {\n}\n")
+    status, out, err = provsim_cli("check", str(template))
+    assert (status, out) == (2, "") and "a Bicep file" in err and "az bicep build --file image.json" in err

@@ -295,6 +295,8 @@ def test_aib_parameter_references_are_resolved_as_written_or_escaped(tmp_path: P
     (template,) = document["resources"]
     template["name"] = "@NAME@"
     path = tmp_path / "arm.json"
-    path.write_text(json.dumps(document).replace('"@NAME@"', f'"{written}"').replace("[parameters('api-version')]", "x"))
+    path.write_text(
+        json.dumps(document).replace('"@NAME@"', f'"{written}"').replace("[parameters('api-version')]", "x")
+    )
     (pipeline,) = read_pipelines(path)
     assert pipeline.name == "from-the-parameter"

@@ -145,8 +145,10 @@ def unread_templates(path: Path, document: dict[str, Any], text: str) -> list[Un
     )
     unread = []
     cursor = 1
+    last = lines.lines()
     for template in image_templates(document):
-        start = lines.find("imageTemplates", cursor) or lines.find('"properties"', cursor) or cursor
+        # Not found again (all templates on one line, as generators write them): the line of the one before.
+        start = lines.find("imageTemplates", cursor) or lines.find('"properties"', cursor) or min(cursor, last)
         cursor = start + 1
         unread.append(UnreadTemplate(arm_file, template, start))
     return unread
@@ -200,6 +202,7 @@ class UnreadTemplate:
 
 def _pipeline(path: Path, written: dict[str, Any], resolve: Any, lines: TextLines, start: int) -> Pipeline:
     written_path = str(path)
+    last = lines.lines()  # a line past the end is never named: a search that finds nothing stays on the last
 
     def at(key: str, begin: int = start) -> shapes.Where:
         return lambda: str(Location(written_path, lines.find(f'"{key}"', begin) or begin))
@@ -227,7 +230,7 @@ def _pipeline(path: Path, written: dict[str, Any], resolve: Any, lines: TextLine
         named = isinstance(written_name, str) and written_name
         line = lines.find(f'"{written_name}"', cursor, NEARBY) if named else None
         typed = isinstance(written_type, str)
-        line = line or (lines.find(f'"{written_type}"', cursor, NEARBY) if typed else None) or cursor
+        line = line or (lines.find(f'"{written_type}"', cursor, NEARBY) if typed else None) or min(cursor, last)
         cursor = line + 1
         where = Location(written_path, line)
         if kind not in CUSTOMIZERS:
@@ -261,7 +264,7 @@ def _pipeline(path: Path, written: dict[str, Any], resolve: Any, lines: TextLine
     for index, entry in enumerate(distribute, start=1):
         here = _written_at(written_path, cursor)
         kind = _kind(entry, here, f"distribute entry #{index}", "ManagedImage", lower=False)
-        line = (lines.find(f'"{kind}"', cursor, NEARBY) if kind else None) or cursor
+        line = (lines.find(f'"{kind}"', cursor, NEARBY) if kind else None) or min(cursor, last)
         cursor = line + 1
         pipeline.targets.append(_target(entry, kind, Location(written_path, line)))
     return pipeline

@@ -300,3 +300,17 @@ def test_aib_parameter_references_are_resolved_as_written_or_escaped(tmp_path: P
     )
     (pipeline,) = read_pipelines(path)
     assert pipeline.name == "from-the-parameter"
+
+
+def test_aib_templates_on_one_line_are_located_on_that_line(tmp_path: Path) -> None:
+    """A generator's compact ARM file: every template, step and output is on line 1, never past the end."""
+    document = json.loads((FIXTURES / "aib/windows-arm.json").read_text())
+    document["resources"] = document["resources"] * 3
+    path = tmp_path / "compact.json"
+    path.write_text(json.dumps(document, separators=(",", ":")))
+    pipelines = read_pipelines(path)
+    assert len(pipelines) == 3
+    lines = {pipeline.location.line for pipeline in pipelines}
+    lines |= {step.location.line for pipeline in pipelines for step in pipeline.steps if not step.hidden}
+    lines |= {target.location.line for pipeline in pipelines for target in pipeline.targets}
+    assert lines == {1}

@@ -61,3 +61,20 @@ def defer_package_init(name: str, *, if_installed: bool = False) -> None:
 
     vars(package)["__getattr__"] = run_init_on_first_use  # a module's __getattr__ (PEP 562)
     sys.modules[name] = package
+
+
+def tree_sitter_parser(grammar: str) -> Any:
+    """A tree-sitter parser of the grammar package ``grammar`` (``tree_sitter_bash``), from the compiled bindings.
+
+    Neither package's ``__init__`` runs (:func:`defer_package_init`): a
+    grammar's imports :mod:`importlib.resources` (and with it :mod:`tempfile`,
+    :mod:`zipfile` and the resource readers) for query files provsim never
+    reads, about a fifth of a Windows template's check; tree-sitter's only
+    re-exports its binding's classes. ``tree_sitter.Parser`` and the binding's
+    are the same class.
+    """
+    defer_package_init("tree_sitter")
+    defer_package_init(grammar)
+    binding = importlib.import_module("tree_sitter._binding")
+    language = importlib.import_module(f"{grammar}._binding").language
+    return binding.Parser(binding.Language(language()))

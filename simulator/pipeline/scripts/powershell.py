@@ -44,10 +44,9 @@ PRINTING = frozenset(
 @cache
 def _parser() -> Any:
     # Imported on first use: most templates have no PowerShell step, and start-up time counts.
-    import tree_sitter
-    import tree_sitter_powershell
+    from ...lazy_names import tree_sitter_parser
 
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
+    return tree_sitter_parser("tree_sitter_powershell")
 
 
 @dataclass(frozen=True)

@@ -74,10 +74,9 @@ _MAX_LOOPS = 50
 
 @cache
 def _parser() -> Any:
-    import tree_sitter
-    import tree_sitter_bash
+    from ...lazy_names import tree_sitter_parser
 
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+    return tree_sitter_parser("tree_sitter_bash")
 
 
 def parse(text: str) -> Node:

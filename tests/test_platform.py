@@ -57,6 +57,22 @@ def test_instance_ids_are_fresh_and_reproducible() -> None:
     assert a.new_instance_id() != a.new_instance_id()
 
 
+def test_instance_ids_are_written_as_uuid_writes_a_version_4_uuid() -> None:
+    """provsim formats the ids itself (uuid imports the platform module); the text is uuid.UUID's, bit for bit."""
+    import random
+    import uuid
+
+    from provsim.platform import _instance_id, _uuid4_text
+
+    draws = random.Random(15)
+    edges = [0, (1 << 128) - 1, 0xC000 << 48, 0xF000 << 64, 1, 1 << 127]
+    for bits in edges + [draws.getrandbits(128) for _ in range(2000)]:
+        assert _uuid4_text(bits) == str(uuid.UUID(int=bits, version=4))
+    for seed, created in ((0, 1), (7, 3), (2**40, 99)):
+        bits = random.Random(f"{seed}:instance:{created}").getrandbits(128)
+        assert _instance_id(seed, created) == str(uuid.UUID(int=bits, version=4))
+
+
 @pytest.mark.parametrize("cell", all_cells(), ids=lambda c: "-".join(v.value for v in vars(c).values()))
 def test_every_cell_outcome_is_consistent(cell: Cell) -> None:
     """Not the oracle (that is the features): internal consistency of any outcome."""

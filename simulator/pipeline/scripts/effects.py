@@ -12,7 +12,6 @@ or a dead branch: it sees a command line that executes.
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 from dataclasses import dataclass
 
@@ -138,6 +137,8 @@ def waagent_effect(argv: list[str], text: str, place: Place | None = None) -> Ef
     # waagent matches "^[-/]*deprovision" (and "...deprovision+user" first): a prefix match, as here.
     deprovision = [w for w in words if w.lstrip("-/").lower().startswith("deprovision")]
     if not deprovision:
+        import difflib  # only for a waagent call that deprovisions nothing: most checks have none (heapq with it)
+
         for word in words:
             close = difflib.get_close_matches(word.lstrip("-/").lower(), _DEPROVISION_OPTIONS, n=1, cutoff=0.8)
             if close:

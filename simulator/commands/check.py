@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import ProvsimError
 from ..masking import mask
@@ -162,6 +162,8 @@ def run(args: argparse.Namespace) -> int:
     variables = parse_variables(args.var, args.var_file)
     vhd_as = OsState(args.register_vhd_as) if args.register_vhd_as else None
     # Read and simulate everything before printing anything: a bad input must not leave half a report.
+    colour = args.format == "text" and _colour(sys.stdout)
+    reports_asked = any(report_file is not None for report_file in (args.junit, args.sarif, args.html))
     if args.backend == "docker" or args.rootfs:
         reports = [
             report
@@ -169,25 +171,74 @@ def run(args: argparse.Namespace) -> int:
             for report in check_path(Path(path), variables, args.seed, vhd_as, linux_agent=args.linux_agent)
         ]
         secrets = frozenset(value for report in reports for value in report.pipeline.sensitive)
-        documents = _docker_documents(args, reports, secrets, vhd_as)
+        shown = [
+            Shown.of(document, ignored, secrets, args.format, colour, keep=True)
+            for document in _docker_documents(args, reports, secrets, vhd_as)
+        ]
     else:
-        documents, secrets = _memory_documents(args, variables, vhd_as)
-    documents = [_without_ignored(document, ignored) for document in documents]
-    # The last line of defence: whatever a reader, a finding or a step quoted, no sensitive value is printed.
-    documents = [masked(document, secrets) for document in documents]
-    write_reports(documents, junit_file=args.junit, sarif_file=args.sarif, html_file=args.html)
+        shown = _memory_shown(args, variables, vhd_as, ignored, colour, keep=reports_asked)
+    documents = [one.document for one in shown]
+    if reports_asked:
+        write_reports(documents, junit_file=args.junit, sarif_file=args.sarif, html_file=args.html)
     if args.format == "json":
-        print_json(documents)
+        print_json_parts([one.text for one in shown])
     else:
-        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
         # One pipeline at a time: the report of thousands is never one string.
-        for index, document in enumerate(documents):
-            print(("\n" if index else "") + render_text(document, colour=colour))
-        if not documents:
+        for index, one in enumerate(shown):
+            print(("\n" if index else "") + one.text)
+        if not shown:
             print()
-        if len(documents) > 1:
+        if len(shown) > 1:
             print(f"\n{summary(documents)}")
     return exit_status(documents, args.fail_on)
+
+
+def _colour(stream: Any) -> bool:
+    return bool(stream.isatty()) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+class Shown(NamedTuple):
+    """A pipeline's report as ``check`` prints it: its text on stdout, and the document the rest reads.
+
+    Made where the pipeline is built (a pool's worker, for many): the
+    rendering goes to every core, and only what the calling process still
+    needs comes back. ``document`` is the whole report where a report file
+    wants it (``keep``), else only what the summary line and the exit status
+    read (:func:`verdicts`).
+    """
+
+    document: dict[str, Any]
+    text: str
+
+    @classmethod
+    def of(
+        cls,
+        document: dict[str, Any],
+        ignored: frozenset[str],
+        secrets: frozenset[str],
+        form: str,
+        colour: bool,
+        *,
+        keep: bool,
+    ) -> Shown:
+        # The last line of defence: whatever a reader, a finding or a step quoted, no sensitive value is printed.
+        document = masked(_without_ignored(document, ignored), secrets)
+        text = _json_part(document) if form == "json" else render_text(document, colour=colour)
+        return cls(document if keep else verdicts(document), text)
+
+
+def verdicts(document: dict[str, Any]) -> dict[str, Any]:
+    """What :func:`summary` and :func:`exit_status` read of a report document.
+
+    >>> verdicts({"name": "web", "os_state": None, "findings": [{"severity": "info", "message": "m"}],
+    ...           "registrations": [{"status": "succeeded", "known": True, "timeline": []}]})["findings"]
+    [{'severity': 'info'}]
+    """
+    return {
+        "os_state": document["os_state"],
+        "registrations": [{"status": r["status"], "known": r.get("known", True)} for r in document["registrations"]],
+        "findings": [{"severity": f["severity"]} for f in document["findings"]],
+    }
 
 
 def _ignored_rules(given: list[str]) -> frozenset[str]:
@@ -209,10 +260,16 @@ def _without_ignored(document: dict[str, Any], ignored: frozenset[str]) -> dict[
     return {**document, "findings": [f for f in document["findings"] if f.get("id") not in ignored]}
 
 
-def _memory_documents(
-    args: argparse.Namespace, variables: PackerVariables, vhd_as: OsState | None
-) -> tuple[list[dict[str, Any]], frozenset[str]]:
-    """Every pipeline of every path, read here, then built on every core when there are many."""
+def _memory_shown(
+    args: argparse.Namespace,
+    variables: PackerVariables,
+    vhd_as: OsState | None,
+    ignored: frozenset[str],
+    colour: bool,
+    *,
+    keep: bool,
+) -> list[Shown]:
+    """Every pipeline of every path, read here, then built (and shown) on every core when there are many."""
     from ..pipeline.detect import pipelines_to_read
     from ..pipeline.parallel import check_documents
 
@@ -221,9 +278,11 @@ def _memory_documents(
     for pipeline in pipelines:
         pipeline.linux_agent = args.linux_agent
     secrets = frozenset(value for pipeline in pipelines for value in pipeline.sensitive)
+    finish = functools.partial(Shown.of, ignored=ignored, secrets=secrets, form=args.format, colour=colour, keep=keep)
     with _Progress.on_terminal(sys.stderr) as progress:
-        documents = check_documents(pipelines, args.seed, vhd_as, jobs=args.jobs, progress=progress, release=True)
-    return documents, secrets
+        return check_documents(
+            pipelines, args.seed, vhd_as, jobs=args.jobs, progress=progress, release=True, finish=finish
+        )
 
 
 class _Progress:
@@ -289,14 +348,23 @@ def print_json(documents: list[dict[str, Any]]) -> None:
     >>> out.getvalue() == json.dumps({"pipelines": documents}, indent=2) + "\n"
     True
     """
-    if not documents:
+    print_json_parts([_json_part(document) for document in documents])
+
+
+def _json_part(document: dict[str, Any]) -> str:
+    """A document as it stands in :func:`print_json`'s list, without the comma."""
+    # JSON escapes line breaks inside strings, so every line of the text is a line of the structure.
+    return textwrap.indent(json.dumps(document, indent=2), "    ")
+
+
+def print_json_parts(parts: list[str]) -> None:
+    """:func:`print_json` of documents already written as their parts (:func:`_json_part`)."""
+    if not parts:
         print(json.dumps({"pipelines": []}, indent=2))
         return
     print('{\n  "pipelines": [')
-    for index, document in enumerate(documents):
-        # JSON escapes line breaks inside strings, so every line of the text is a line of the structure.
-        nested = textwrap.indent(json.dumps(document, indent=2), "    ")
-        print(nested + ("," if index < len(documents) - 1 else ""))
+    for index, part in enumerate(parts):
+        print(part + ("," if index < len(parts) - 1 else ""))
     print("  ]\n}")
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ..model import OsState
 from .model import Pipeline
@@ -46,6 +46,9 @@ MAX_CHUNK = 100
 
 #: Told how many of the pipelines are done, after each chunk: ``progress(done, total)``.
 Progress = Callable[[int, int], None]
+#: What a build's document becomes before it is sent back (see :func:`check_documents`).
+Finish = Callable[[dict[str, Any]], Any]
+_Finished = TypeVar("_Finished")
 
 
 def usable_cores() -> int:
@@ -56,6 +59,7 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+@overload
 def check_documents(
     pipelines: Sequence[Readable],
     seed: int = 0,
@@ -64,7 +68,32 @@ def check_documents(
     jobs: int | None = None,
     progress: Progress | None = None,
     release: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[dict[str, Any]]: ...
+
+
+@overload
+def check_documents(
+    pipelines: Sequence[Readable],
+    seed: int = 0,
+    vhd_as: OsState | None = None,
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    release: bool = False,
+    finish: Callable[[dict[str, Any]], _Finished],
+) -> list[_Finished]: ...
+
+
+def check_documents(
+    pipelines: Sequence[Readable],
+    seed: int = 0,
+    vhd_as: OsState | None = None,
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    release: bool = False,
+    finish: Finish | None = None,
+) -> list[Any]:
     """Each pipeline's report as its JSON document (``PipelineReport.to_dict``), in the order given.
 
     ``pipelines``: read, or AIB templates left for the builds to read.
@@ -73,14 +102,17 @@ def check_documents(
     to the builds, so that their memory is free for the documents (the 10,000
     pipelines of one ARM file hold about 55 MiB); the CLI reads them for this
     call only.
+    ``finish``: what each document becomes, where it is made (in a worker:
+    the caller's work on each pipeline's report goes to every core too, and
+    only what it keeps comes back); picklable where workers are spawned.
     """
     total = len(pipelines)
     workers = min(jobs or usable_cores(), max(1, total // 2))
     if workers < 2 or total < PARALLEL_FROM:
-        return _in_process(pipelines, seed, vhd_as, progress, release)
+        return _in_process(pipelines, seed, vhd_as, progress, release, finish)
     # The first pipeline is built here: it imports what building needs (Faker, the script parsers) once,
     # before the workers are forked with it, instead of once in every worker.
-    documents = _check_chunk(pipelines[:1], seed, vhd_as)
+    documents = _check_chunk(pipelines[:1], seed, vhd_as, finish)
     context = _context()
     size = _chunk_size(total - 1, workers * CHUNKS_PER_WORKER)
     bounds = [(start, min(start + size, total)) for start in range(1, total, size)]
@@ -105,7 +137,8 @@ def check_documents(
     frozen_here = gc.get_freeze_count() == 0
     gc.freeze()
     try:
-        results = executor.map(_check_task, tasks, [seed] * len(tasks), [vhd_as] * len(tasks))
+        count = len(tasks)
+        results = executor.map(_check_task, tasks, [seed] * count, [vhd_as] * count, [finish] * count)
         # Every chunk is submitted by now, so every worker is forked: this process no longer needs the pipelines.
         if frozen_here:
             gc.unfreeze()
@@ -134,41 +167,51 @@ _HANDED: Sequence[Readable] = ()
 
 
 def _in_process(
-    pipelines: Sequence[Readable], seed: int, vhd_as: OsState | None, progress: Progress | None, release: bool
-) -> list[dict[str, Any]]:
-    documents: list[dict[str, Any]] = []
+    pipelines: Sequence[Readable],
+    seed: int,
+    vhd_as: OsState | None,
+    progress: Progress | None,
+    release: bool,
+    finish: Finish | None,
+) -> list[Any]:
+    documents: list[Any] = []
     total = len(pipelines)
     if release and isinstance(pipelines, list):
         # Each pipeline goes as its document comes: taken from the end of the reversed list, in order.
         pipelines.reverse()
         while pipelines:
-            documents += _check_chunk([pipelines.pop()], seed, vhd_as)
+            documents += _check_chunk([pipelines.pop()], seed, vhd_as, finish)
             if progress is not None:
                 progress(len(documents), total)
         return documents
     for index in range(total):
-        documents += _check_chunk(pipelines[index : index + 1], seed, vhd_as)
+        documents += _check_chunk(pipelines[index : index + 1], seed, vhd_as, finish)
         if progress is not None:
             progress(len(documents), total)
     return documents
 
 
-def _check_task(task: tuple[int, int] | list[Pipeline], seed: int, vhd_as: OsState | None) -> list[dict[str, Any]]:
+def _check_task(
+    task: tuple[int, int] | list[Pipeline], seed: int, vhd_as: OsState | None, finish: Finish | None
+) -> list[Any]:
     """One chunk in a worker: its bounds in the forked :data:`_HANDED`, or (spawned) the pipelines themselves."""
     if isinstance(task, list):
-        return _check_chunk(task, seed, vhd_as)
+        return _check_chunk(task, seed, vhd_as, finish)
     start, stop = task
     if len(_HANDED) < stop:  # a worker forked after the hand-over (a replacement): never a short report
         raise RuntimeError(f"worker has {len(_HANDED)} pipelines, chunk {start}-{stop} asked for")
-    return _check_chunk(_HANDED[start:stop], seed, vhd_as)
+    return _check_chunk(_HANDED[start:stop], seed, vhd_as, finish)
 
 
-def _check_chunk(pipelines: Sequence[Readable], seed: int, vhd_as: OsState | None) -> list[dict[str, Any]]:
+def _check_chunk(
+    pipelines: Sequence[Readable], seed: int, vhd_as: OsState | None, finish: Finish | None = None
+) -> list[Any]:
     from .build import simulate_build
     from .check import report_build
     from .detect import read
 
-    return [report_build(simulate_build(read(pipeline), seed), seed, vhd_as).to_dict() for pipeline in pipelines]
+    documents = [report_build(simulate_build(read(pipeline), seed), seed, vhd_as).to_dict() for pipeline in pipelines]
+    return documents if finish is None else [finish(document) for document in documents]
 
 
 def _chunk_size(count: int, chunks: int) -> int:

@@ -120,3 +120,22 @@ def test_templates_left_unread_read_into_the_pipelines_of_the_file() -> None:
     assert pipeline.linux_agent == "cloud-init"
     pipeline.linux_agent = None
     assert [pipeline] == read_pipelines(path)
+
+
+def test_text_and_report_files_are_the_same_from_one_process_or_the_pool(tmp_path: Path) -> None:
+    """Workers render each report and send back only what the calling process prints and counts."""
+    template = arm_template(tmp_path)
+    document = json.loads(template.read_text())
+    document["parameters"] = {"secret": {"type": "secureString", "defaultValue": "Unshown-Passw0rd!"}}
+    document["resources"][3]["name"] = "Unshown-Passw0rd!"  # the template's name is in the text and SARIF
+    template.write_text(json.dumps(document, indent=1))
+    outputs = []
+    for jobs in ("1", "2"):
+        sarif = tmp_path / f"findings-{jobs}.sarif"
+        result = check(str(template), "--jobs", jobs, "--sarif", str(sarif), "--fail-on", "warning")
+        outputs.append((result.returncode, result.stdout, result.stderr, sarif.read_text()))
+    assert outputs[0] == outputs[1]
+    _, text, _, sarif_text = outputs[1]
+    assert "Unshown-Passw0rd!" not in text + sarif_text
+    assert "(aib <sensitive>)" in text
+    assert f"{MANY} pipelines" in text.splitlines()[-1]

@@ -130,8 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Without ``argv`` (the console script, ``python -m provsim.cli``) the process
     is provsim's: the collector runs less often (:data:`COLLECTOR_THRESHOLDS`),
-    a command's dataclasses take their compiled methods from the user's cache
-    (:mod:`provsim.startup`), and the process ends right after
+    a command's dataclasses take their compiled methods, and its OS profiles
+    their values, from the user's cache (:mod:`provsim.startup`), and the process ends right after
     (:func:`_leave_the_heap_to_the_exit`).
     """
     if argv is not None:
@@ -139,10 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:]
     if not _named_command(argv):  # --help, --version: no command, no dataclass to make
         return _run(argv)
-    from .startup import compiled_dataclass_methods
+    from .startup import compiled_dataclass_methods, kept_os_profiles
 
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
-    with compiled_dataclass_methods():
+    with compiled_dataclass_methods(), kept_os_profiles():
         status = _run(argv)
     _leave_the_heap_to_the_exit()
     return status

@@ -159,3 +159,76 @@ def _load(path: Path | None) -> dict[str, CodeType]:
     if not isinstance(loaded, dict):
         return {}
     return {key: code for key, code in loaded.items() if isinstance(key, str) and isinstance(code, CodeType)}
+
+
+#: What the cache of OS profiles keeps at most: a check asks for a few (its seed's, per OS and role); a cache
+#: grown past this by many seeds starts again from the profiles of one run.
+KEPT_PROFILES = 1000
+_PROFILES = b"os profiles"
+
+
+def profiles_file() -> Path | None:
+    """The cache of OS profiles, one per Faker release, Python version and text of :mod:`provsim.profile`.
+
+    A profile is what Faker draws from its seed, so the file is named after
+    what decides the draw: Faker's ``__init__`` (its ``VERSION``, and when it
+    was installed), the Python (its ``random``) and provsim's own code that
+    makes the profile from the draws. ``None`` without Faker.
+    """
+    import importlib.util
+
+    from . import profile
+
+    spec = importlib.util.find_spec("faker")
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        faker_init = Path(spec.origin)
+        drawn_by = b"\n".join(
+            (
+                faker_init.read_bytes(),
+                str(faker_init.stat().st_mtime_ns).encode(),
+                sys.version.encode(),
+                Path(profile.__file__).read_bytes(),
+            )
+        )
+    except OSError:
+        return None
+    return cache_folder() / f"os-profiles-{zlib.crc32(drawn_by):08x}.marshal"
+
+
+@contextlib.contextmanager
+def kept_os_profiles() -> Iterator[None]:
+    """Within: the OS profiles an earlier start drew are taken from the cache; those drawn here are added after.
+
+    Loading Faker's generator and the providers a profile draws from is about
+    40 M instructions, a tenth of a one-template check, for the same three
+    values each time (:func:`provsim.profile.generate_profile`).
+    """
+    from . import profile
+
+    path = profiles_file()
+    payload = read_checked(path, _PROFILES) if path is not None else None
+    known: dict[str, tuple[str, str, str]] = {}
+    if payload is not None:
+        with contextlib.suppress(EOFError, ValueError, TypeError):
+            loaded = marshal.loads(payload)
+            if isinstance(loaded, dict):
+                known = {
+                    key: value
+                    for key, value in loaded.items()
+                    if isinstance(key, str)
+                    and isinstance(value, tuple)
+                    and len(value) == 3
+                    and all(isinstance(text, str) for text in value)
+                }
+    profile.KEPT.update(known)
+    try:
+        yield
+    finally:
+        profile.KEPT.clear()
+        added = {key: value for key, value in profile.DRAWN.items() if key not in known}
+        if added and path is not None:
+            kept = {**known, **added} if len(known) + len(added) <= KEPT_PROFILES else dict(profile.DRAWN)
+            with contextlib.suppress(Exception):  # a read-only home: the next start draws again, no more
+                write_checked(path, _PROFILES, marshal.dumps(kept))

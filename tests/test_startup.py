@@ -265,3 +265,43 @@ def test_only_the_command_line_keeps_compiled_methods(tmp_path: Path) -> None:
     assert runs[0].stdout and {(run.returncode, run.stdout, run.stderr) for run in runs} == {
         (runs[0].returncode, runs[0].stdout, runs[0].stderr)
     }
+
+
+OS_PROFILES = """\
+import json, sys
+from provsim.model import OsType
+from provsim.profile import generate_profile
+from provsim.startup import kept_os_profiles
+with kept_os_profiles():
+    drawn = [generate_profile(os_type, seed, role) for os_type in OsType for seed in (0, 3) for role in ("vm", "build")]
+shown = [f"{p.computer_name} {p.admin_username} {p.admin_password.reveal()}" for p in drawn]
+print(json.dumps({"status": int("faker.generator" in sys.modules), "modules": shown}))
+"""
+
+
+def test_kept_os_profiles_are_those_faker_draws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty cache, a filled one (Faker not loaded at all) and a damaged one give Faker's own profiles."""
+    from provsim.model import OsType
+    from provsim.profile import _faker, profile_from
+    from provsim.startup import profiles_file
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    fakers = {
+        f"{p.computer_name} {p.admin_username} {p.admin_password.reveal()}"
+        for p in (
+            profile_from(_faker(), os_type, seed, role)
+            for os_type in OsType
+            for seed in (0, 3)
+            for role in ("vm", "build")
+        )
+    }
+    path = profiles_file()
+    assert path is not None and not path.exists()
+    assert loaded_after(OS_PROFILES) == (1, fakers)
+    assert path.exists()
+    assert loaded_after(OS_PROFILES) == (0, fakers)
+    content = bytearray(path.read_bytes())
+    content[-1] ^= 0x01
+    path.write_bytes(bytes(content))
+    assert loaded_after(OS_PROFILES) == (1, fakers)
+    assert loaded_after(OS_PROFILES) == (0, fakers)

@@ -100,11 +100,11 @@ def read_powershell(
     if not lines:
         return PowerShellReading(())
     env = {name.lower(): value for name, value in environment}
-    first = _blank_comments(list(lines), env, ())
+    source = "\n".join(lines).encode()
+    tree = _parser().parse(source)  # one tree for both readings: the text is the same, only what is blanked differs
+    first = _blank_comments(source, tree, env, ())
     if holds_deprovision is None:
         return PowerShellReading(tuple(first))
-    source = "\n".join(lines).encode()
-    tree = _parser().parse(source)
     undecided: list[UndecidedBranch] = []
     blocks: list[Any] = []
     for condition, block in _undecided_branches(tree.root_node, source, env):
@@ -115,12 +115,10 @@ def read_powershell(
     if not blocks:
         return PowerShellReading(tuple(first))
     spans = tuple((block.start_byte, block.end_byte) for block in blocks)
-    return PowerShellReading(tuple(_blank_comments(list(lines), env, spans)), tuple(undecided))
+    return PowerShellReading(tuple(_blank_comments(source, tree, env, spans)), tuple(undecided))
 
 
-def _blank_comments(lines: list[str], env: dict[str, str], undecided: tuple[tuple[int, int], ...]) -> list[str]:
-    source = "\n".join(lines).encode()
-    tree = _parser().parse(source)
+def _blank_comments(source: bytes, tree: Any, env: dict[str, str], undecided: tuple[tuple[int, int], ...]) -> list[str]:
     blanked = bytearray(source)
     for start, end in undecided:
         for index in range(start, end):

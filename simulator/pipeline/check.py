@@ -36,7 +36,6 @@ from .os_profile_rules import ConsumerProfile, consumer_profile_findings, os_pro
 from .platform_rules import hyper_v_findings, os_state_findings
 from .resolution import resolution_for
 from .suppress import unsilenced
-from .sysprep_rules import appx_findings, pending_restart_findings
 from .validate import packer_config_findings
 from .variables import PackerVariables
 
@@ -172,7 +171,10 @@ def report_build(
     # The gallery's own refusal of a version in another state than its definition, beside the VM's outcome.
     report.findings += os_state_findings(pipeline, {r.target: r.registered_as for r in report.registrations if r.known})
     # What stops sysprep itself: the build would end without an image, whatever the registrations say.
-    report.findings += appx_findings(pipeline) + pending_restart_findings(pipeline)
+    if pipeline.os_type is OsType.WINDOWS:  # sysprep's rules (their module and regexes) for Windows only
+        from .sysprep_rules import appx_findings, pending_restart_findings
+
+        report.findings += appx_findings(pipeline) + pending_restart_findings(pipeline)
     # AIB's own deprovision step on an image without waagent: the build's end fails.
     report.findings += missing_waagent_findings(pipeline, build.vm.disk)
     report.findings += hygiene_findings(build, report)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..build import create_build_vm
 from ..deprovision import SysprepOptions, cloud_init_clean, sysprep, waagent_deprovision
+from ..disk import MemoryDisk
 from ..errors import ProvsimError
 from ..evidence import OsStateReading, read_os_state
 from ..guest.agent_config import CLOUD_INIT_DISABLED_FILE, MODPROBE_FOLDER, WAAGENT_CONF, agents_summary
@@ -80,6 +81,13 @@ def linux_agent_of(pipeline: Pipeline) -> AgentChoice:
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _provisioned(os_type: OsType, seed: int, agent: str, username: str) -> VirtualMachine:
+    """The build VM as a new platform of ``seed`` creates it first, before any step: the same VM for the same
+    arguments (image, OS profile and instance id all follow from them), so created once and copied per build."""
+    return create_build_vm(Platform(seed=seed), os_type, seed, agent, username=username)
+
+
 def simulate_build(pipeline: Pipeline, seed: int = 0) -> Build:
     """Run ``pipeline``'s steps on a fresh build VM's in-memory disk.
 
@@ -94,7 +102,10 @@ def simulate_build(pipeline: Pipeline, seed: int = 0) -> Build:
         choice = linux_agent_of(pipeline)
         agent = choice.agent
         evidence.append(f"provisioning agent: {choice.why}")
-    vm = create_build_vm(platform, pipeline.os_type, seed, agent, username=pipeline.build_user)
+    provisioned = _provisioned(pipeline.os_type, seed, agent, pipeline.build_user)
+    platform.new_instance_id()  # the build VM is this platform's first, as if created here: the next ones count on
+    assert isinstance(provisioned.disk, MemoryDisk)
+    vm = replace(provisioned, disk=provisioned.disk.clone())
     build_user = vm.profile.admin_username if vm.profile else None
     findings = [
         Finding(

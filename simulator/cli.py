@@ -139,10 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:]
     if not _named_command(argv):  # --help, --version: no command, no dataclass to make
         return _run(argv)
-    from .startup import compiled_dataclass_methods, kept_os_profiles
+    from .startup import compiled_dataclass_methods, compiled_patterns, kept_os_profiles
 
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
-    with compiled_dataclass_methods(), kept_os_profiles():
+    with compiled_patterns(), compiled_dataclass_methods(), kept_os_profiles():
         status = _run(argv)
     _leave_the_heap_to_the_exit()
     return status

@@ -305,3 +305,34 @@ def test_kept_os_profiles_are_those_faker_draws(tmp_path: Path, monkeypatch: pyt
     path.write_bytes(bytes(content))
     assert loaded_after(OS_PROFILES) == (1, fakers)
     assert loaded_after(OS_PROFILES) == (0, fakers)
+
+
+def test_patterns_made_from_kept_code_are_those_re_compiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every pattern checks of the three kinds of template compile, made from the cache, equals re's own.
+
+    ``re.Pattern`` equality compares the text, the flags and the engine's code word for word.
+    """
+    import re
+    import warnings
+
+    from provsim import startup
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    for template in ("fixtures/packer/web.pkr.hcl", "fixtures/packer/linux-vhd.json", "fixtures/aib/windows-arm.json"):
+        subprocess.run([sys.executable, "-m", "provsim.cli", "check", template], cwd=ROOT, env=env, check=False)
+    kept = startup._load_patterns(startup.patterns_file())
+    assert len(kept) > 100
+    compiler = re._compiler  # type: ignore[attr-defined]
+    plain = {key: compiler.compile(*key) for key in kept}
+    with startup.compiled_patterns():
+        cached = {key: compiler.compile(*key) for key in kept}
+        with pytest.warns(FutureWarning):  # a pattern whose parse warns is never kept: it warns each time
+            re.compile("[[a]")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for key, pattern in plain.items():
+                assert cached[key] == pattern
+                assert (cached[key].groups, cached[key].groupindex) == (pattern.groups, pattern.groupindex)
+    assert compiler.compile.__module__ == "re._compiler"  # put back after the block
+    assert ("[[a]", 0) not in startup._load_patterns(startup.patterns_file())

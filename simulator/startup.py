@@ -267,7 +267,10 @@ def compiled_patterns() -> Iterator[None]:
     import re
     import warnings
 
-    compiler: Any = getattr(re, "_compiler")  # noqa: B009 - private, and mypy knows nothing of it
+    compiler: Any = getattr(re, "_compiler", None)  # private, and mypy knows nothing of it
+    if compiler is None or not all(hasattr(compiler, name) for name in ("_parser", "_code", "compile")):
+        yield  # a Python whose re is made otherwise: every pattern compiles as re compiles it
+        return
     _sre: Any = importlib.import_module("_sre")
     original = compiler.compile
     path = patterns_file()
@@ -277,6 +280,12 @@ def compiled_patterns() -> Iterator[None]:
     uncached = compiler.SRE_FLAG_DEBUG | compiler.SRE_FLAG_LOCALE
 
     def compile_kept(pattern: Any, flags: int = 0) -> Any:
+        try:
+            return _kept(pattern, flags)
+        except Exception:  # another Python's re, or a bad pattern: re's own way, with re's own error
+            return original(pattern, flags)
+
+    def _kept(pattern: Any, flags: int) -> Any:
         if type(pattern) not in (str, bytes) or type(flags) is not int or flags & uncached:
             return original(pattern, flags)
         key = (pattern, flags)

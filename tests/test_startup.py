@@ -336,3 +336,28 @@ def test_patterns_made_from_kept_code_are_those_re_compiles(tmp_path: Path, monk
                 assert (cached[key].groups, cached[key].groupindex) == (pattern.groups, pattern.groupindex)
     assert compiler.compile.__module__ == "re._compiler"  # put back after the block
     assert ("[[a]", 0) not in startup._load_patterns(startup.patterns_file())
+
+
+def test_a_bad_pattern_or_another_re_compiles_as_re_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """re's own error for a bad pattern; a Python whose re has no such internals compiles without the cache."""
+    import re
+
+    from provsim import startup
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    with startup.compiled_patterns(), pytest.raises(re.error, match="missing \\)"):
+        re.compile("provsim-(unclosed")
+
+    class OtherCompiler:  # re's compiler as another Python might make it: no _code
+        def __getattr__(self, name: str) -> object:
+            if name == "_code":
+                raise AttributeError(name)
+            return getattr(compiler, name)
+
+    compiler = re._compiler  # type: ignore[attr-defined]
+    monkeypatch.setattr(re, "_compiler", OtherCompiler())
+    with startup.compiled_patterns():
+        assert re.compile("provsim-[a-z]+-other-re").match("provsim-ok-other-re")
+    assert not startup.patterns_file().exists() or ("provsim-[a-z]+-other-re", 0) not in startup._load_patterns(
+        startup.patterns_file()
+    )

@@ -23,6 +23,7 @@ sentences, and one of theirs that outranks provsim's, are found as before.
 
 from __future__ import annotations
 
+import gc
 import importlib
 from types import ModuleType
 
@@ -67,3 +68,17 @@ def _under_one_name(module: ModuleType) -> ModuleType:
         if function is not None and function in step_function_context_registry:
             setattr(module, attribute, pytest.fixture(name=STEP_FIXTURE)(function))
     return module
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The objects of the start and the collection (modules, classes, items, fixtures) frozen out of collections.
+
+    They live for the whole session, and every full collection went over them again, as did the interpreter's
+    last one at exit: in provsim's own suite, 100 M of 5.7 G instructions. ``gc.freeze`` only moves them aside,
+    changing nothing a test sees. They are not let go at the end (``gc.unfreeze`` there cost more than the
+    freeze saved, the last collection going over them after all): a process that runs ``pytest.main`` again
+    keeps the first session's items until it exits, and its later sessions freeze nothing. Left alone where
+    something else froze objects already (a process that forks workers does so).
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()

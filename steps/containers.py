@@ -245,6 +245,12 @@ def use_containers(stacklevel: int = 2) -> None:
         containers.creation = creation
         provsim.outcome, provsim.vm, provsim.profile = creation.outcome, creation.vm, profile
 
+    # Under the plugin's one fixture name, as its own sentences are (provsim.steps.plugin): the module's
+    # definitions still outrank the plugin's, and every step of the session asks pytest about 10 names fewer.
+    from provsim.steps.plugin import under_one_name
+
+    under_one_name(sys._getframe(stacklevel - 1).f_locals)
+
 
 def _on_premises(provsim: ScenarioContext, containers: ContainerScenario) -> None:
     from provsim.containers.cells import on_premises_machine

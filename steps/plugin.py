@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import gc
 import importlib
-from types import ModuleType
+from collections.abc import MutableMapping
+from typing import Any
 
 import pytest
 from pytest_bdd.steps import step_function_context_registry
@@ -55,19 +56,24 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     for name in STEP_MODULES:
         if pluginmanager.is_blocked(name) or pluginmanager.get_plugin(name) is not None:
             continue
-        pluginmanager.register(_under_one_name(importlib.import_module(name)), name)
+        module = importlib.import_module(name)
+        under_one_name(vars(module))
+        pluginmanager.register(module, name)
 
 
-def _under_one_name(module: ModuleType) -> ModuleType:
-    """``module`` with each of its step definitions' fixtures renamed :data:`STEP_FIXTURE` (the same functions)."""
-    for attribute, value in list(vars(module).items()):
+def under_one_name(namespace: MutableMapping[str, Any]) -> None:
+    """Each step definition's fixture in a module's ``namespace`` renamed :data:`STEP_FIXTURE` (the same function).
+
+    Definitions at a test module outrank the plugin's as they did under their own names: pytest-bdd orders
+    the matching definitions by where they are registered, not by name.
+    """
+    for attribute, value in list(namespace.items()):
         # pytest 8.4 and later wrap a fixture's function (FixtureFunctionDefinition); an older pytest keeps
         # the names pytest-bdd gave, which only makes the look-ups slower.
         unwrap = getattr(value, "_get_wrapped_function", None)
         function = unwrap() if callable(unwrap) else None
         if function is not None and function in step_function_context_registry:
-            setattr(module, attribute, pytest.fixture(name=STEP_FIXTURE)(function))
-    return module
+            namespace[attribute] = pytest.fixture(name=STEP_FIXTURE)(function)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

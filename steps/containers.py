@@ -64,11 +64,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "container: needs a Docker engine; skipped with the reason when none is reachable, "
         "failed when PROVSIM_REQUIRE_DOCKER=1",
     )
-    # CI cancels with SIGTERM: like Ctrl-C, it must tear the scenarios' containers down (unless the suite handles
-    # the signal itself).
-    from provsim.stopping import install
-
-    config.stash[_SIGNALS_KEY] = install()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -107,7 +102,12 @@ def docker_engine(pytestconfig: pytest.Config) -> Generator[tuple[Any, str], Non
     """The Docker client and the base image tag (built on first use, progress on stderr)."""
     from provsim.containers import base_image
     from provsim.containers.engine import connect
+    from provsim.stopping import install
 
+    # CI cancels with SIGTERM: like Ctrl-C, it must tear the scenarios' containers down (unless the suite handles
+    # the signal itself). Only a session that makes containers takes the signals over; pytest_unconfigure
+    # puts the previous handlers back.
+    pytestconfig.stash[_SIGNALS_KEY] = install()
     client = connect()
 
     def progress(line: str) -> None:

@@ -230,3 +230,15 @@ def test_the_step_modules_asserts_are_rewritten_and_a_module_can_be_left_out(pyt
     result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:provsim.steps.pipelines")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(['*Step definition is not found: Given "the Packer template*'])
+
+
+def test_a_session_without_containers_leaves_the_stop_signals_alone(pytester: pytest.Pytester) -> None:
+    """SIGTERM and SIGHUP are taken over (to remove containers) only by a session that makes containers."""
+    pytester.makepyfile(
+        test_signals="import signal\n\n"
+        "def test_default_handlers():\n"
+        "    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL\n"
+        "    assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
